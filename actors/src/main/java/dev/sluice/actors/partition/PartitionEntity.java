@@ -1,0 +1,561 @@
+package dev.sluice.actors.partition;
+
+import dev.sluice.persistence.batch.RecordBatches;
+import dev.sluice.persistence.batch.LogRecord;
+import dev.sluice.persistence.partition.BatchAppended;
+import dev.sluice.persistence.partition.BatchRef;
+import dev.sluice.persistence.partition.ConfigChanged;
+import dev.sluice.persistence.partition.LogTruncated;
+import dev.sluice.persistence.partition.PartitionCreated;
+import dev.sluice.persistence.partition.PartitionDeleted;
+import dev.sluice.persistence.partition.PartitionEvent;
+import dev.sluice.persistence.partition.PartitionJournal;
+import dev.sluice.persistence.partition.RecentBatches;
+import dev.sluice.persistence.partition.TopicConfig;
+import dev.sluice.persistence.serialization.SluiceMessage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One topic-partition: an event-sourced, sharded entity (id {@code <topic>-<partition>}) whose
+ * journal is the partition's log. Each append persists exactly one {@link BatchAppended} event
+ * holding the Kafka v2 batch with its offsets assigned; offsets are dense and the high
+ * watermark is the next offset (on a single replica every acknowledged batch is committed).
+ *
+ * <p>Reads are served from a bounded cache of the newest batches, else read back from the
+ * journal on a blocking dispatcher; a fetch at the high watermark may wait (long poll) until
+ * data arrives or its wait ends. Retention runs on a timer: it persists {@link LogTruncated},
+ * snapshots, and then deletes the released journal prefix.
+ */
+public final class PartitionEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<PartitionEntity.Command, PartitionEvent, PartitionState> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "sluice-partition");
+
+  /** Kafka's ListOffsets sentinels. */
+  public static final long EARLIEST = -2L;
+  public static final long LATEST = -1L;
+
+  // ---- protocol ------------------------------------------------------------------------------
+
+  /** Commands of a partition. */
+  public sealed interface Command extends SluiceMessage
+      permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, RetentionTick,
+          WaitExpired {}
+
+  /** Creates the partition (idempotent for the same topic id). */
+  public record Create(String topic, int partition, String topicId, TopicConfig config, ActorRef<Ack> replyTo)
+      implements Command {}
+
+  /** Replaces the topic configuration this partition enforces. */
+  public record UpdateConfig(TopicConfig config, ActorRef<Ack> replyTo) implements Command {}
+
+  /** Deletes the partition and its whole log. */
+  public record Delete(String reason, ActorRef<Ack> replyTo) implements Command {}
+
+  /**
+   * Appends one Kafka v2 record batch. The partition takes ownership of {@code batch}: it stamps
+   * the assigned base offset into it.
+   */
+  public record Append(byte[] batch, ActorRef<AppendResult> replyTo) implements Command {
+    /** An append of {@code records} as one uncompressed batch. */
+    public static Append of(List<LogRecord> records, ActorRef<AppendResult> replyTo) {
+      return new Append(RecordBatches.build(records), replyTo);
+    }
+  }
+
+  /**
+   * Reads whole batches from the one containing {@code offset}, up to {@code maxBytes} (the first
+   * batch is returned even if larger). If fewer than {@code minBytes} (at least 1) are available,
+   * waits up to {@code maxWaitMs} for more.
+   */
+  public record Fetch(long offset, int maxBytes, int minBytes, long maxWaitMs, ActorRef<FetchResult> replyTo)
+      implements Command {}
+
+  /** Offset for {@link #EARLIEST}, {@link #LATEST}, or the first offset with a timestamp >= {@code timestamp}. */
+  public record ListOffsets(long timestamp, ActorRef<OffsetResult> replyTo) implements Command {}
+
+  public record Describe(ActorRef<PartitionInfo> replyTo) implements Command {}
+
+  /** Applies retention now (it also runs periodically). */
+  public record EnforceRetention(ActorRef<Ack> replyTo) implements Command {}
+
+  record RetentionTick() implements Command {}
+
+  record WaitExpired(long fetchId) implements Command {}
+
+  /** Reply of commands that only succeed or fail. */
+  public record Ack(PartitionError error, String message) implements SluiceMessage {
+    static final Ack OK = new Ack(PartitionError.NONE, null);
+  }
+
+  /** Reply to {@link Append}; {@code logAppendTime} is -1 unless the topic uses LogAppendTime. */
+  public record AppendResult(PartitionError error, String message, long baseOffset, long logAppendTime, long logStartOffset)
+      implements SluiceMessage {
+    static AppendResult failed(PartitionError error, String message) {
+      return new AppendResult(error, message, -1, -1, -1);
+    }
+  }
+
+  /** Reply to {@link Fetch}: whole stored batches, in offset order. */
+  public record FetchResult(
+      PartitionError error, String message, long highWatermark, long logStartOffset, List<byte[]> batches)
+      implements SluiceMessage {
+    public FetchResult {
+      batches = batches == null ? List.of() : batches;
+    }
+
+    /** Every record of the returned batches at or after {@code fromOffset}. */
+    public List<LogRecord> records(long fromOffset) {
+      List<LogRecord> out = new ArrayList<>();
+      for (byte[] b : batches) {
+        for (LogRecord r : RecordBatches.decode(b)) {
+          if (r.offset() >= fromOffset) {
+            out.add(r);
+          }
+        }
+      }
+      return out;
+    }
+
+    public int sizeInBytes() {
+      int n = 0;
+      for (byte[] b : batches) {
+        n += b.length;
+      }
+      return n;
+    }
+  }
+
+  /** Reply to {@link ListOffsets}; offset -1 when no record has such a timestamp. */
+  public record OffsetResult(PartitionError error, String message, long offset, long timestamp) implements SluiceMessage {}
+
+  /** Reply to {@link Describe}. */
+  public record PartitionInfo(
+      PartitionError error,
+      String topic,
+      int partition,
+      long logStartOffset,
+      long highWatermark,
+      long sizeInBytes,
+      int batchCount,
+      TopicConfig config)
+      implements SluiceMessage {}
+
+  // ---- wiring --------------------------------------------------------------------------------
+
+  /** The entity id of a topic-partition: {@code <topic>-<partition>}. */
+  public static String entityId(String topic, int partition) {
+    return topic + "-" + partition;
+  }
+
+  /** Registers partitions with Cluster Sharding on this node. */
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, PartitionSettings settings, Clock clock) {
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    PartitionJournal journal = new PartitionJournal(Adapter.toClassic(system), settings.journalPluginId(), blocking);
+    return ClusterSharding.get(system)
+        .init(
+            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, journal))
+                // A partition holds a log, its cache and its waiting readers: keep it running.
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(String entityId, PartitionSettings settings, Clock clock, PartitionJournal journal) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new PartitionEntity(entityId, ctx, timers, settings, clock, journal)));
+  }
+
+  // ---- behaviour -----------------------------------------------------------------------------
+
+  private record PendingFetch(long offset, int maxBytes, int minBytes, ActorRef<FetchResult> replyTo) {}
+
+  private final String persistenceId;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final PartitionSettings settings;
+  private final Clock clock;
+  private final PartitionJournal journal;
+  // Transient (not event-sourced): rebuilt empty after a restart.
+  private final RecentBatches recent;
+  private final Map<Long, PendingFetch> waiting = new LinkedHashMap<>();
+  private long nextFetchId;
+  private long deleteRequestedUpTo;
+
+  private PartitionEntity(
+      String entityId,
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      PartitionSettings settings,
+      Clock clock,
+      PartitionJournal journal) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), entityId));
+    this.persistenceId = persistenceId().id();
+    this.ctx = ctx;
+    this.timers = timers;
+    this.settings = settings;
+    this.clock = clock;
+    this.journal = journal;
+    this.recent = new RecentBatches(settings.cacheBytes());
+  }
+
+  @Override
+  public PartitionState emptyState() {
+    return PartitionState.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public boolean shouldSnapshot(PartitionState state, PartitionEvent event, long sequenceNr) {
+    // A snapshot after these events lets the released journal prefix be deleted.
+    return event instanceof LogTruncated || event instanceof PartitionDeleted;
+  }
+
+  @Override
+  public SignalHandler<PartitionState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state ->
+                timers.startTimerWithFixedDelay(
+                    "retention", new RetentionTick(), settings.retentionCheckInterval()))
+        .onSignal(SnapshotCompleted.class, (state, done) -> deleteReleased(state, done.metadata().sequenceNr()))
+        .build();
+  }
+
+  private void deleteReleased(PartitionState state, long snapshotSequenceNr) {
+    long upTo = Math.min(state.releasedSequenceNr(), snapshotSequenceNr);
+    if (upTo > deleteRequestedUpTo) {
+      deleteRequestedUpTo = upTo;
+      journal
+          .deleteUpTo(persistenceId, upTo)
+          .whenComplete(
+              (n, err) -> {
+                if (err != null) {
+                  ctx.getLog().warn("Deleting journal entries of {} up to {} failed", persistenceId, upTo, err);
+                } else if (n > 0) {
+                  ctx.getLog().debug("Deleted {} journal entries of {} up to {}", n, persistenceId, upTo);
+                }
+              });
+    }
+  }
+
+  @Override
+  public EventHandler<PartitionState, PartitionEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(PartitionState::apply);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, PartitionEvent, PartitionState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(UpdateConfig.class, this::onUpdateConfig)
+        .onCommand(Delete.class, this::onDelete)
+        .onCommand(Append.class, this::onAppend)
+        .onCommand(Fetch.class, this::onFetch)
+        .onCommand(ListOffsets.class, this::onListOffsets)
+        .onCommand(Describe.class, this::onDescribe)
+        .onCommand(EnforceRetention.class, (state, cmd) -> enforceRetention(state, cmd.replyTo()))
+        .onCommand(RetentionTick.class, (state, cmd) -> enforceRetention(state, null))
+        .onCommand(WaitExpired.class, this::onWaitExpired)
+        .build();
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onCreate(PartitionState state, Create cmd) {
+    if (state.exists()) {
+      if (state.topicId().equals(cmd.topicId())) {
+        return Effect().reply(cmd.replyTo(), Ack.OK);
+      }
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Ack(PartitionError.INVALID_REQUEST, "partition exists for another incarnation of the topic (id " + state.topicId() + ")"));
+    }
+    return Effect()
+        .persist(new PartitionCreated(cmd.topic(), cmd.partition(), cmd.topicId(), cmd.config()))
+        .thenReply(cmd.replyTo(), s -> Ack.OK);
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onUpdateConfig(PartitionState state, UpdateConfig cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), unknownAck());
+    }
+    return Effect().persist(new ConfigChanged(cmd.config())).thenReply(cmd.replyTo(), s -> Ack.OK);
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onDelete(PartitionState state, Delete cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), unknownAck());
+    }
+    return Effect()
+        .persist(new PartitionDeleted(cmd.reason()))
+        .thenRun(
+            s -> {
+              recent.clear();
+              for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Long, PendingFetch> w = it.next();
+                timers.cancel(w.getKey());
+                w.getValue().replyTo().tell(fetchError(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, s, "partition was deleted"));
+                it.remove();
+              }
+            })
+        .thenReply(cmd.replyTo(), s -> Ack.OK);
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onAppend(PartitionState state, Append cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), AppendResult.failed(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage()));
+    }
+    try {
+      RecordBatches.validate(cmd.batch(), state.config().maxMessageBytes());
+    } catch (RecordBatches.InvalidBatchException e) {
+      PartitionError error =
+          switch (e.problem()) {
+            case CORRUPT -> PartitionError.CORRUPT_MESSAGE;
+            case EMPTY, NOT_ONE_BATCH -> PartitionError.INVALID_RECORD;
+            case TOO_LARGE -> PartitionError.MESSAGE_TOO_LARGE;
+          };
+      return Effect().reply(cmd.replyTo(), AppendResult.failed(error, e.getMessage()));
+    }
+    long now = clock.millis();
+    byte[] batch = cmd.batch();
+    RecordBatches.assignBaseOffset(batch, state.nextOffset());
+    if (state.config().logAppendTime()) {
+      RecordBatches.stampLogAppendTime(batch, now);
+    }
+    BatchAppended event = new BatchAppended(now, batch);
+    long appendTime = state.config().logAppendTime() ? now : -1L;
+    return Effect()
+        .persist(event)
+        .thenRun(
+            s -> {
+              recent.add(event);
+              wakeWaiters(s);
+            })
+        .thenReply(cmd.replyTo(), s -> new AppendResult(PartitionError.NONE, null, event.baseOffset(), appendTime, s.logStartOffset()));
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onFetch(PartitionState state, Fetch cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), fetchError(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, state, unknownMessage()));
+    }
+    if (cmd.maxBytes() < 0 || cmd.maxWaitMs() < 0) {
+      return Effect().reply(cmd.replyTo(), fetchError(PartitionError.INVALID_REQUEST, state, "maxBytes and maxWaitMs must be >= 0"));
+    }
+    if (cmd.offset() < state.logStartOffset() || cmd.offset() > state.nextOffset()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              fetchError(
+                  PartitionError.OFFSET_OUT_OF_RANGE,
+                  state,
+                  "offset " + cmd.offset() + " is outside [" + state.logStartOffset() + ", " + state.nextOffset() + "]"));
+    }
+    PendingFetch fetch = new PendingFetch(cmd.offset(), cmd.maxBytes(), Math.max(1, cmd.minBytes()), cmd.replyTo());
+    if (cmd.maxWaitMs() > 0 && bytesFrom(state, cmd.offset()) < fetch.minBytes()) {
+      long id = nextFetchId++;
+      waiting.put(id, fetch);
+      Duration wait = Duration.ofMillis(cmd.maxWaitMs());
+      timers.startSingleTimer(id, new WaitExpired(id), wait.compareTo(settings.maxFetchWait()) > 0 ? settings.maxFetchWait() : wait);
+      return Effect().noReply();
+    }
+    serve(state, fetch);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onWaitExpired(PartitionState state, WaitExpired cmd) {
+    PendingFetch fetch = waiting.remove(cmd.fetchId());
+    if (fetch != null) {
+      serve(state, fetch);
+    }
+    return Effect().noReply();
+  }
+
+  private void wakeWaiters(PartitionState state) {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, PendingFetch> w = it.next();
+      if (bytesFrom(state, w.getValue().offset()) >= w.getValue().minBytes()) {
+        timers.cancel(w.getKey());
+        it.remove();
+        serve(state, w.getValue());
+      }
+    }
+  }
+
+  private static long bytesFrom(PartitionState state, long offset) {
+    if (offset >= state.nextOffset()) {
+      return 0;
+    }
+    int i = state.index().indexOf(offset);
+    return i < 0 ? 0 : state.endPosition() - state.index().get(i).position();
+  }
+
+  /** Replies to the fetch now from the cache, or later from a journal read. */
+  private void serve(PartitionState state, PendingFetch fetch) {
+    long hw = state.highWatermark();
+    long start = state.logStartOffset();
+    if (fetch.offset() < start || fetch.offset() > hw) {
+      fetch.replyTo().tell(fetchError(PartitionError.OFFSET_OUT_OF_RANGE, state, "offset " + fetch.offset() + " is no longer in the log"));
+      return;
+    }
+    if (fetch.offset() == hw) {
+      fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, List.of()));
+      return;
+    }
+    List<BatchAppended> cached = recent.from(fetch.offset(), fetch.maxBytes());
+    if (cached != null) {
+      fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, bytesOf(cached)));
+      return;
+    }
+    int i = state.index().indexOf(fetch.offset());
+    BatchRef from = state.index().get(i);
+    journal
+        .readBatches(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), fetch.maxBytes())
+        .whenComplete(
+            (batches, err) -> {
+              if (err != null) {
+                ctx.getSystem().log().warn("Reading {} from offset {} failed", persistenceId, fetch.offset(), err);
+                fetch.replyTo().tell(new FetchResult(PartitionError.KAFKA_STORAGE_ERROR, err.toString(), hw, start, List.of()));
+              } else if (batches.isEmpty() || batches.get(0).baseOffset() > fetch.offset()) {
+                // retention removed it between the check and the read
+                fetch.replyTo().tell(new FetchResult(PartitionError.OFFSET_OUT_OF_RANGE, "offset " + fetch.offset() + " was deleted by retention", hw, start, List.of()));
+              } else {
+                fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, bytesOf(batches)));
+              }
+            });
+  }
+
+  private static List<byte[]> bytesOf(List<BatchAppended> batches) {
+    List<byte[]> out = new ArrayList<>(batches.size());
+    for (BatchAppended b : batches) {
+      out.add(b.batch());
+    }
+    return out;
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onListOffsets(PartitionState state, ListOffsets cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage(), -1, -1));
+    }
+    if (cmd.timestamp() == EARLIEST) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NONE, null, state.logStartOffset(), -1));
+    }
+    if (cmd.timestamp() == LATEST) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NONE, null, state.nextOffset(), -1));
+    }
+    if (cmd.timestamp() < 0) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.INVALID_REQUEST, "unsupported timestamp " + cmd.timestamp(), -1, -1));
+    }
+    int i = state.index().indexOfTimestamp(cmd.timestamp());
+    if (i < 0) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NONE, null, -1, -1));
+    }
+    BatchRef ref = state.index().get(i);
+    ActorRef<OffsetResult> replyTo = cmd.replyTo();
+    // Fetch the batch the timestamp falls in and pick the first record at or after it.
+    ActorRef<FetchResult> adapter =
+        ctx.spawnAnonymous(
+            Behaviors.receive(FetchResult.class)
+                .onAnyMessage(
+                    r -> {
+                      replyTo.tell(firstAtOrAfter(r, ref, cmd.timestamp()));
+                      return Behaviors.stopped();
+                    })
+                .build());
+    serve(state, new PendingFetch(ref.baseOffset(), 1, 1, adapter));
+    return Effect().noReply();
+  }
+
+  private static OffsetResult firstAtOrAfter(FetchResult r, BatchRef ref, long timestamp) {
+    if (r.error() != PartitionError.NONE) {
+      return new OffsetResult(r.error(), r.message(), -1, -1);
+    }
+    for (LogRecord rec : r.records(ref.baseOffset())) {
+      if (rec.timestamp() >= timestamp) {
+        return new OffsetResult(PartitionError.NONE, null, rec.offset(), rec.timestamp());
+      }
+    }
+    return new OffsetResult(PartitionError.NONE, null, ref.nextOffset(), -1);
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onDescribe(PartitionState state, Describe cmd) {
+    if (!state.exists()) {
+      return Effect()
+          .reply(cmd.replyTo(), new PartitionInfo(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, null, -1, -1, -1, 0, 0, null));
+    }
+    return Effect()
+        .reply(
+            cmd.replyTo(),
+            new PartitionInfo(
+                PartitionError.NONE,
+                state.topic(),
+                state.partition(),
+                state.logStartOffset(),
+                state.highWatermark(),
+                state.sizeInBytes(),
+                state.index().size(),
+                state.config()));
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> enforceRetention(PartitionState state, ActorRef<Ack> replyTo) {
+    if (!state.exists()) {
+      return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, unknownAck());
+    }
+    long newStart = state.retentionStartOffset(clock.millis());
+    if (newStart <= state.logStartOffset()) {
+      return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, Ack.OK);
+    }
+    String reason =
+        "retention (retention.ms=" + state.config().retentionMs() + ", retention.bytes=" + state.config().retentionBytes() + ")";
+    ctx.getLog().info("{}: log start offset {} -> {} by {}", persistenceId, state.logStartOffset(), newStart, reason);
+    var effect = Effect().persist(new LogTruncated(newStart, reason)).thenRun(s -> recent.evictBelow(s.logStartOffset()));
+    return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, s -> Ack.OK);
+  }
+
+  private static FetchResult fetchError(PartitionError error, PartitionState state, String message) {
+    return new FetchResult(error, message, state.highWatermark(), state.logStartOffset(), List.of());
+  }
+
+  private String unknownMessage() {
+    return "partition " + persistenceId + " does not exist";
+  }
+
+  private Ack unknownAck() {
+    return new Ack(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage());
+  }
+}

@@ -1,0 +1,39 @@
+package dev.sluice.actors.partition;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Settings of partition entities, from {@code sluice.partition} (see reference.conf).
+ *
+ * @param cacheBytes newest batches kept in memory per partition
+ * @param snapshotEvery events between snapshots (bounds replay on restart)
+ * @param retentionCheckInterval how often retention is enforced
+ * @param maxFetchWait upper bound of a long-poll fetch's wait, whatever the client asks
+ * @param journalPluginId the Sluice journal plugin the read side reads from
+ */
+public record PartitionSettings(
+    long cacheBytes, int snapshotEvery, Duration retentionCheckInterval, Duration maxFetchWait, String journalPluginId) {
+
+  public PartitionSettings {
+    if (cacheBytes < 0) {
+      throw new IllegalArgumentException("sluice.partition.cache-size must be >= 0, got " + cacheBytes);
+    }
+    if (snapshotEvery < 1) {
+      throw new IllegalArgumentException("sluice.partition.snapshot-every must be >= 1, got " + snapshotEvery);
+    }
+    if (retentionCheckInterval.isNegative() || retentionCheckInterval.isZero()) {
+      throw new IllegalArgumentException("sluice.partition.retention-check-interval must be positive");
+    }
+  }
+
+  public static PartitionSettings fromConfig(Config root) {
+    Config c = root.getConfig("sluice.partition");
+    return new PartitionSettings(
+        c.getBytes("cache-size"),
+        c.getInt("snapshot-every"),
+        c.getDuration("retention-check-interval"),
+        c.getDuration("max-fetch-wait"),
+        root.getString("pekko.persistence.journal.plugin"));
+  }
+}

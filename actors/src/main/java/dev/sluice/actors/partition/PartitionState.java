@@ -1,0 +1,135 @@
+package dev.sluice.actors.partition;
+
+import dev.sluice.persistence.partition.BatchAppended;
+import dev.sluice.persistence.partition.BatchIndex;
+import dev.sluice.persistence.partition.BatchRef;
+import dev.sluice.persistence.partition.ConfigChanged;
+import dev.sluice.persistence.partition.LogTruncated;
+import dev.sluice.persistence.partition.PartitionCreated;
+import dev.sluice.persistence.partition.PartitionDeleted;
+import dev.sluice.persistence.partition.PartitionEvent;
+import dev.sluice.persistence.partition.TopicConfig;
+import dev.sluice.persistence.serialization.CborPersisted;
+
+/**
+ * The state of one partition, rebuilt from its events (and snapshotted): whether it exists,
+ * its topic and configuration, the offset range, the offset → journal-sequence index, and the
+ * journal sequence numbers that retention has released. Immutable; {@link #apply} is pure.
+ *
+ * @param sequenceNr journal sequence number of the last event applied (every event counts)
+ * @param logStartOffset first readable offset
+ * @param nextOffset offset the next appended record gets; also the high watermark
+ * @param releasedSequenceNr events up to this sequence number are no longer needed (deleted
+ *     batches, or everything before a deletion) and may be removed from the journal once a
+ *     snapshot covers them
+ */
+public record PartitionState(
+    boolean exists,
+    String topic,
+    int partition,
+    String topicId,
+    TopicConfig config,
+    long sequenceNr,
+    long logStartOffset,
+    long nextOffset,
+    long endPosition,
+    BatchIndex index,
+    long releasedSequenceNr)
+    implements CborPersisted {
+
+  public PartitionState {
+    index = index == null ? BatchIndex.empty() : index;
+    config = config == null ? TopicConfig.defaults() : config;
+  }
+
+  public static PartitionState empty() {
+    return new PartitionState(false, null, -1, null, TopicConfig.defaults(), 0, 0, 0, 0, BatchIndex.empty(), 0);
+  }
+
+  public long highWatermark() {
+    return nextOffset;
+  }
+
+  public long sizeInBytes() {
+    return index.sizeInBytes();
+  }
+
+  /** The state after {@code event}, the journal's next event. */
+  public PartitionState apply(PartitionEvent event) {
+    long seq = sequenceNr + 1;
+    if (event instanceof BatchAppended b) {
+      return appended(b, seq);
+    } else if (event instanceof PartitionCreated c) {
+      if (exists) {
+        return withSequenceNr(seq);
+      }
+      // A re-created partition continues its offsets, so no reader can mistake new data for old.
+      return new PartitionState(
+          true, c.topic(), c.partition(), c.topicId(), c.config(), seq, nextOffset, nextOffset, endPosition,
+          BatchIndex.empty(), releasedSequenceNr);
+    } else if (event instanceof ConfigChanged c) {
+      return new PartitionState(
+          exists, topic, partition, topicId, c.config(), seq, logStartOffset, nextOffset, endPosition, index,
+          releasedSequenceNr);
+    } else if (event instanceof LogTruncated t) {
+      return truncated(t.newLogStartOffset(), seq);
+    } else if (event instanceof PartitionDeleted) {
+      return new PartitionState(
+          false, topic, partition, null, TopicConfig.defaults(), seq, nextOffset, nextOffset, endPosition,
+          BatchIndex.empty(), seq);
+    }
+    throw new IllegalStateException("unknown partition event " + event);
+  }
+
+  private PartitionState withSequenceNr(long seq) {
+    return new PartitionState(
+        exists, topic, partition, topicId, config, seq, logStartOffset, nextOffset, endPosition, index,
+        releasedSequenceNr);
+  }
+
+  private PartitionState appended(BatchAppended b, long seq) {
+    long maxTs = b.maxTimestamp();
+    long soFar = index.isEmpty() ? maxTs : Math.max(index.last().maxTimestampSoFar(), maxTs);
+    BatchRef ref =
+        new BatchRef(b.baseOffset(), b.recordCount(), seq, b.sizeInBytes(), maxTs, endPosition, soFar);
+    return new PartitionState(
+        exists, topic, partition, topicId, config, seq, logStartOffset, ref.nextOffset(), ref.endPosition(),
+        index.append(ref), releasedSequenceNr);
+  }
+
+  private PartitionState truncated(long newStart, long seq) {
+    int drop = 0;
+    long released = releasedSequenceNr;
+    while (drop < index.size() && index.get(drop).lastOffset() < newStart) {
+      released = index.get(drop).sequenceNr();
+      drop++;
+    }
+    return new PartitionState(
+        exists, topic, partition, topicId, config, seq, Math.max(logStartOffset, newStart), nextOffset, endPosition,
+        index.dropFirst(drop), released);
+  }
+
+  /**
+   * The log start offset retention allows at {@code now}: the oldest batches go while their
+   * newest timestamp is older than {@code retention.ms}, or while the log without them would
+   * still hold at least {@code retention.bytes} (Kafka's rule). Returns {@link #logStartOffset}
+   * when nothing is due.
+   */
+  public long retentionStartOffset(long now) {
+    long retentionMs = config.retentionMs();
+    long retentionBytes = config.retentionBytes();
+    long size = sizeInBytes();
+    long start = logStartOffset;
+    for (int i = 0; i < index.size(); i++) {
+      BatchRef r = index.get(i);
+      boolean expired = retentionMs >= 0 && r.maxTimestamp() < now - retentionMs;
+      boolean oversize = retentionBytes >= 0 && size - r.sizeInBytes() >= retentionBytes;
+      if (!expired && !oversize) {
+        break;
+      }
+      size -= r.sizeInBytes();
+      start = r.nextOffset();
+    }
+    return start;
+  }
+}

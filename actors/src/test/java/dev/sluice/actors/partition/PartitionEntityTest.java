@@ -1,0 +1,174 @@
+package dev.sluice.actors.partition;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.persistence.batch.LogRecord;
+import dev.sluice.persistence.batch.RecordBatches;
+import dev.sluice.persistence.partition.TopicConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Append / fetch / list-offsets semantics of a partition on a real journal. */
+class PartitionEntityTest {
+  @TempDir Path dataDir;
+  PartitionNode node;
+
+  @BeforeEach
+  void start() {
+    node = new PartitionNode(dataDir, "", Clock.systemUTC());
+    assertEquals(PartitionError.NONE, node.create("t", 0, TopicConfig.defaults()).error());
+  }
+
+  @AfterEach
+  void stop() {
+    node.close();
+  }
+
+  static List<LogRecord> records(int from, int n, long timestamp) {
+    List<LogRecord> out = new ArrayList<>();
+    for (int i = from; i < from + n; i++) {
+      out.add(
+          LogRecord.of(
+              timestamp,
+              ("k" + i).getBytes(UTF_8),
+              ("v" + i).getBytes(UTF_8),
+              List.of(new LogRecord.Header("h", ("x" + i).getBytes(UTF_8)))));
+    }
+    return out;
+  }
+
+  @Test
+  void appendsAssignDenseOffsetsAndFetchReturnsWholeBatches() {
+    assertEquals(0, node.append("t", 0, records(0, 10, 1000)).baseOffset());
+    assertEquals(10, node.append("t", 0, records(10, 5, 1000)).baseOffset());
+    assertEquals(15, node.append("t", 0, records(15, 1, 1000)).baseOffset());
+
+    PartitionEntity.FetchResult all = node.fetch("t", 0, 0, 1 << 20);
+    assertEquals(PartitionError.NONE, all.error());
+    assertEquals(16, all.highWatermark());
+    assertEquals(3, all.batches().size(), "every batch fits in 1 MiB");
+    List<LogRecord> got = all.records(0);
+    assertEquals(16, got.size());
+    for (int i = 0; i < 16; i++) {
+      assertEquals(i, got.get(i).offset());
+      assertArrayEquals(("v" + i).getBytes(UTF_8), got.get(i).value(), "value of offset " + i);
+      assertEquals("x" + i, new String(got.get(i).headers().get(0).value(), UTF_8));
+    }
+
+    // A fetch inside a batch returns the whole batch containing it, as Kafka does.
+    PartitionEntity.FetchResult mid = node.fetch("t", 0, 12, 1);
+    assertEquals(1, mid.batches().size(), "maxBytes=1 still returns the first batch");
+    assertEquals(10, RecordBatches.baseOffset(mid.batches().get(0)));
+    assertEquals(List.of(12L, 13L, 14L), mid.records(12).stream().map(LogRecord::offset).toList());
+  }
+
+  @Test
+  void fetchAtHighWatermarkWaitsThenTimesOutEmpty() {
+    node.append("t", 0, records(0, 3, 1000));
+    TestProbe<PartitionEntity.FetchResult> probe = node.probe();
+    node.partition("t", 0).tell(new PartitionEntity.Fetch(3, 1 << 20, 1, 500, probe.getRef()));
+    probe.expectNoMessage(Duration.ofMillis(300));
+    PartitionEntity.FetchResult r = probe.expectMessageClass(PartitionEntity.FetchResult.class, Duration.ofSeconds(5));
+    assertEquals(PartitionError.NONE, r.error());
+    assertTrue(r.batches().isEmpty(), "nothing arrived: empty answer after the wait");
+    assertEquals(3, r.highWatermark());
+  }
+
+  @Test
+  void longPollIsAnsweredAsSoonAsDataArrives() {
+    TestProbe<PartitionEntity.FetchResult> probe = node.probe();
+    node.partition("t", 0).tell(new PartitionEntity.Fetch(0, 1 << 20, 1, 20_000, probe.getRef()));
+    probe.expectNoMessage(Duration.ofMillis(200));
+    node.append("t", 0, records(0, 2, 1000));
+    PartitionEntity.FetchResult r = probe.expectMessageClass(PartitionEntity.FetchResult.class, Duration.ofSeconds(5));
+    assertEquals(2, r.records(0).size(), "the waiting fetch got the new batch long before its 20 s wait ended");
+  }
+
+  @Test
+  void offsetsOutsideTheLogAreOutOfRange() {
+    node.append("t", 0, records(0, 3, 1000));
+    assertEquals(PartitionError.OFFSET_OUT_OF_RANGE, node.fetch("t", 0, 4, 1024).error());
+    assertEquals(PartitionError.OFFSET_OUT_OF_RANGE, node.fetch("t", 0, -1, 1024).error());
+    PartitionEntity.FetchResult atHw = node.fetch("t", 0, 3, 1024);
+    assertEquals(PartitionError.NONE, atHw.error());
+    assertTrue(atHw.batches().isEmpty());
+  }
+
+  @Test
+  void badBatchesAreRejectedAndLeaveTheLogUnchanged() {
+    node.append("t", 0, records(0, 2, 1000));
+    byte[] corrupt = RecordBatches.build(records(0, 2, 1000));
+    corrupt[corrupt.length - 1] ^= 0x5a;
+    assertEquals(PartitionError.CORRUPT_MESSAGE, node.append("t", 0, corrupt).error());
+    assertEquals(PartitionError.CORRUPT_MESSAGE, node.append("t", 0, new byte[10]).error());
+    byte[] twoBatches = concat(RecordBatches.build(records(0, 1, 1)), RecordBatches.build(records(1, 1, 1)));
+    assertEquals(PartitionError.INVALID_RECORD, node.append("t", 0, twoBatches).error());
+    PartitionEntity.PartitionInfo info = node.describe("t", 0);
+    assertEquals(2, info.highWatermark(), "rejected batches must not move the high watermark");
+    assertEquals(1, info.batchCount());
+  }
+
+  @Test
+  void oversizedBatchIsRejected() {
+    assertEquals(PartitionError.NONE, node.create("small", 0, TopicConfig.defaults().with(Map.of("max.message.bytes", "200"))).error());
+    List<LogRecord> big = List.of(LogRecord.of(1, null, new byte[500]));
+    assertEquals(PartitionError.MESSAGE_TOO_LARGE, node.append("small", 0, big).error());
+  }
+
+  @Test
+  void unknownPartitionAnswersUnknown() {
+    assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.append("nope", 0, records(0, 1, 1)).error());
+    assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.fetch("nope", 0, 0, 100).error());
+    assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.describe("nope", 0).error());
+    assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.listOffsets("nope", 0, PartitionEntity.LATEST).error());
+  }
+
+  @Test
+  void listOffsetsEarliestLatestAndByTimestamp() {
+    node.append("t", 0, records(0, 3, 1000)); // offsets 0..2 at t=1000
+    List<LogRecord> mixed = new ArrayList<>();
+    mixed.add(LogRecord.of(2000, null, "a".getBytes(UTF_8)));
+    mixed.add(LogRecord.of(1500, null, "b".getBytes(UTF_8)));
+    mixed.add(LogRecord.of(3000, null, "c".getBytes(UTF_8)));
+    node.append("t", 0, mixed); // offsets 3 (2000), 4 (1500), 5 (3000)
+    assertEquals(0, node.listOffsets("t", 0, PartitionEntity.EARLIEST).offset());
+    assertEquals(6, node.listOffsets("t", 0, PartitionEntity.LATEST).offset());
+    assertEquals(0, node.listOffsets("t", 0, 500).offset(), "before everything: the first record");
+    assertEquals(0, node.listOffsets("t", 0, 1000).offset());
+    assertEquals(3, node.listOffsets("t", 0, 1001).offset(), "first record with timestamp >= 1001");
+    assertEquals(5, node.listOffsets("t", 0, 2500).offset());
+    assertEquals(-1, node.listOffsets("t", 0, 3001).offset(), "no record that late");
+  }
+
+  @Test
+  void describeReportsTheLog() {
+    byte[] b1 = RecordBatches.build(records(0, 4, 1));
+    int size = b1.length;
+    node.append("t", 0, b1);
+    PartitionEntity.PartitionInfo info = node.describe("t", 0);
+    assertEquals(0, info.logStartOffset());
+    assertEquals(4, info.highWatermark());
+    assertEquals(size, info.sizeInBytes());
+    assertEquals(1, info.batchCount());
+    assertEquals("t", info.topic());
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.sluice.persistence.partition;
+
+import dev.sluice.persistence.journal.JournalEntryCodec;
+import dev.sluice.persistence.journal.JournalStores;
+import dev.sluice.persistence.journal.LevelDbLog;
+import dev.sluice.persistence.serialization.BatchAppendedSerializer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+
+/**
+ * The read side of partition logs: reads stored {@link BatchAppended} events straight from the
+ * node's {@link LevelDbLog} (on a blocking executor), and deletes journal prefixes that
+ * retention has released. Needs the Sluice journal plugin ({@code sluice.persistence.journal}).
+ * Thread-safe.
+ */
+public final class PartitionJournal {
+  private final ActorSystem system;
+  private final String journalPluginId;
+  private final Executor blocking;
+  private final Serialization serialization;
+
+  public PartitionJournal(ActorSystem system, String journalPluginId, Executor blocking) {
+    this.system = system;
+    this.journalPluginId = journalPluginId;
+    this.blocking = blocking;
+    this.serialization = SerializationExtension.get(system);
+  }
+
+  private LevelDbLog log() {
+    return JournalStores.get(system)
+        .log(journalPluginId)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "the partition read side needs Sluice's journal plugin '" + journalPluginId
+                        + "' running (pekko.persistence.journal.plugin)"));
+  }
+
+  /**
+   * Reads the batches stored under sequence numbers {@code from..to} (other events are skipped),
+   * stopping once {@code maxBytes} is reached (the first batch is always returned).
+   */
+  public CompletionStage<List<BatchAppended>> readBatches(String persistenceId, long from, long to, int maxBytes) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<BatchAppended> out = new ArrayList<>();
+          long total = 0;
+          for (LevelDbLog.StoredEntry e : log().read(persistenceId, from, to, Long.MAX_VALUE, maxBytes + 64L * 1024)) {
+            JournalEntryCodec.Decoded d = JournalEntryCodec.decode(e.value());
+            if (d.serializerId() != BatchAppendedSerializer.IDENTIFIER) {
+              continue;
+            }
+            BatchAppended b =
+                (BatchAppended) serialization.deserialize(d.payloadBytes(), d.serializerId(), d.manifest()).get();
+            if (!out.isEmpty() && total + b.sizeInBytes() > maxBytes) {
+              break;
+            }
+            out.add(b);
+            total += b.sizeInBytes();
+          }
+          return out;
+        },
+        blocking);
+  }
+
+  /** Deletes the journal entries up to and including {@code toSequenceNr}; completes with the count. */
+  public CompletionStage<Long> deleteUpTo(String persistenceId, long toSequenceNr) {
+    try {
+      return log().deleteUpTo(persistenceId, toSequenceNr);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Entries the journal holds for the entity (a scan; for tests and tools). */
+  public long countEntries(String persistenceId) {
+    return log().countEntries(persistenceId);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.sluice.persistence.serialization;
+
+import dev.sluice.persistence.partition.BatchAppended;
+import java.io.NotSerializableException;
+import java.nio.ByteBuffer;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Serializer id 7301: binary form of {@link BatchAppended}, the journal's bulk.
+ *
+ * <pre>
+ *   0 formatVersion:u8 (=1) | 1 logAppendTime:i64 | 9 Kafka v2 record batch (to the end)
+ * </pre>
+ */
+public final class BatchAppendedSerializer extends SerializerWithStringManifest {
+  public static final int IDENTIFIER = 7301;
+  static final String MANIFEST = "BA";
+  private static final byte FORMAT_V1 = 1;
+  private static final int HEADER = 9;
+
+  public BatchAppendedSerializer(ExtendedActorSystem system) {}
+
+  @Override
+  public int identifier() {
+    return IDENTIFIER;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    return MANIFEST;
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    if (!(o instanceof BatchAppended b)) {
+      throw new IllegalArgumentException("BatchAppendedSerializer cannot serialize " + o.getClass().getName());
+    }
+    ByteBuffer buf = ByteBuffer.allocate(HEADER + b.batch().length);
+    buf.put(FORMAT_V1).putLong(b.logAppendTime()).put(b.batch());
+    return buf.array();
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    if (!MANIFEST.equals(manifest)) {
+      throw new NotSerializableException("unknown manifest '" + manifest + "' for BatchAppendedSerializer");
+    }
+    if (bytes.length < HEADER || bytes[0] != FORMAT_V1) {
+      throw new NotSerializableException("not a v1 BatchAppended (" + bytes.length + " bytes)");
+    }
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    buf.get();
+    long appendTime = buf.getLong();
+    byte[] batch = new byte[bytes.length - HEADER];
+    buf.get(batch);
+    return new BatchAppended(appendTime, batch);
+  }
+}
