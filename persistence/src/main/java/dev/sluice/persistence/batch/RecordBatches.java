@@ -14,6 +14,8 @@ import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.BufferSupplier;
+import org.apache.kafka.common.utils.CloseableIterator;
 
 /**
  * Codec for Kafka v2 record batches, the unit a partition stores: builds them from
@@ -164,6 +166,7 @@ public final class RecordBatches {
       throw new InvalidBatchException(
           Problem.CORRUPT, "record batch CRC mismatch (stored " + parsed.checksum() + ")");
     }
+    checkRecords(parsed, count);
     boolean compressed = parsed.compressionType() != CompressionType.NONE;
     return new BatchInfo(
         batch.length,
@@ -173,6 +176,32 @@ public final class RecordBatches {
         buf.getShort(PRODUCER_EPOCH_OFFSET),
         buf.getInt(BASE_SEQUENCE_OFFSET),
         compressed);
+  }
+
+  /**
+   * Walks the records (decompressing if needed, skipping key and value bodies): the batch must
+   * hold exactly {@code count} records with offset deltas 0, 1, 2, ... — what Kafka's broker
+   * checks too, so a batch that cannot be read back is never stored.
+   */
+  private static void checkRecords(MutableRecordBatch batch, int count) {
+    int seen = 0;
+    try (CloseableIterator<Record> it = batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
+      while (it.hasNext()) {
+        Record r = it.next();
+        if (r.offset() != batch.baseOffset() + seen) {
+          throw new InvalidBatchException(
+              Problem.CORRUPT, "record " + seen + " of the batch has offset delta " + (r.offset() - batch.baseOffset()));
+        }
+        seen++;
+      }
+    } catch (InvalidBatchException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new InvalidBatchException(Problem.CORRUPT, "record batch cannot be read: " + e.getMessage());
+    }
+    if (seen != count) {
+      throw new InvalidBatchException(Problem.CORRUPT, "record batch declares " + count + " records but holds " + seen);
+    }
   }
 
   private static MutableRecordBatch single(ByteBuffer buf) {
@@ -198,6 +227,18 @@ public final class RecordBatches {
 
   public static long baseOffset(byte[] batch) {
     return ByteBuffer.wrap(batch).getLong(BASE_OFFSET_OFFSET);
+  }
+
+  public static long producerId(byte[] batch) {
+    return ByteBuffer.wrap(batch).getLong(PRODUCER_ID_OFFSET);
+  }
+
+  public static short producerEpoch(byte[] batch) {
+    return ByteBuffer.wrap(batch).getShort(PRODUCER_EPOCH_OFFSET);
+  }
+
+  public static int baseSequence(byte[] batch) {
+    return ByteBuffer.wrap(batch).getInt(BASE_SEQUENCE_OFFSET);
   }
 
   public static int recordCount(byte[] batch) {

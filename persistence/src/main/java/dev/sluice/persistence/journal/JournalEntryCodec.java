@@ -35,6 +35,9 @@ public final class JournalEntryCodec {
   public static byte[] encode(int serializerId, String manifest, String writerUuid, long timestamp, byte[] payload) {
     byte[] m = manifest.getBytes(UTF_8);
     byte[] w = writerUuid.getBytes(UTF_8);
+    if (m.length > 0xFFFF || w.length > 0xFFFF) {
+      throw new IllegalArgumentException("manifest and writer id must fit in 65535 bytes");
+    }
     ByteBuffer buf = ByteBuffer.allocate(1 + 4 + 2 + m.length + 2 + w.length + 8 + payload.length);
     buf.put(FORMAT_V1).putInt(serializerId);
     buf.putShort((short) m.length).put(m);

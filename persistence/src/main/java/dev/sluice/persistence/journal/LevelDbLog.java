@@ -187,7 +187,7 @@ public final class LevelDbLog implements AutoCloseable {
     long bytes = 0;
     try (DBIterator it = db.iterator()) {
       it.seek(entryKey(prefix, Math.max(from, 0L)));
-      while (it.hasNext() && out.size() < maxEntries && bytes < maxBytes) {
+      while (it.hasNext() && out.size() < maxEntries && (out.isEmpty() || bytes < maxBytes)) {
         Map.Entry<byte[], byte[]> kv = it.next();
         byte[] key = kv.getKey();
         if (!hasPrefix(key, prefix)) {
@@ -234,7 +234,7 @@ public final class LevelDbLog implements AutoCloseable {
       group.add(first);
       int bytes = first instanceof WriteOp w ? w.bytes() : 0;
       // Drain whatever else is already waiting: that is the group commit.
-      while (bytes < settings.maxGroupBytes()) {
+      while (first instanceof WriteOp && bytes < settings.maxGroupBytes()) {
         Op next = queue.peek();
         if (!(next instanceof WriteOp w)) {
           break;

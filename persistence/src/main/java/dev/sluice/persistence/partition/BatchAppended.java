@@ -27,6 +27,19 @@ public record BatchAppended(long logAppendTime, byte[] batch) implements Partiti
     return RecordBatches.maxTimestamp(batch);
   }
 
+  /** The idempotent producer's id, -1 if the batch has none. */
+  public long producerId() {
+    return RecordBatches.producerId(batch);
+  }
+
+  public short producerEpoch() {
+    return RecordBatches.producerEpoch(batch);
+  }
+
+  public int baseSequence() {
+    return RecordBatches.baseSequence(batch);
+  }
+
   public int sizeInBytes() {
     return batch.length;
   }

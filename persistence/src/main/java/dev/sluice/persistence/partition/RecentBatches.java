@@ -21,8 +21,8 @@ public final class RecentBatches {
 
   /** Adds the newest batch and evicts the oldest ones beyond the byte bound. */
   public void add(BatchAppended batch) {
-    byBaseOffset.put(batch.baseOffset(), batch);
-    bytes += batch.sizeInBytes();
+    BatchAppended replaced = byBaseOffset.put(batch.baseOffset(), batch);
+    bytes += batch.sizeInBytes() - (replaced == null ? 0 : replaced.sizeInBytes());
     while (bytes > maxBytes && byBaseOffset.size() > 1) {
       bytes -= byBaseOffset.pollFirstEntry().getValue().sizeInBytes();
     }

@@ -94,7 +94,7 @@ public record TopicConfig(
       switch (key) {
         case RETENTION_MS -> rMs = parseLong(key, value);
         case RETENTION_BYTES -> rBytes = parseLong(key, value);
-        case MAX_MESSAGE_BYTES -> maxBytes = (int) Math.min(Integer.MAX_VALUE, parseLong(key, value));
+        case MAX_MESSAGE_BYTES -> maxBytes = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, parseLong(key, value)));
         case TIMESTAMP_TYPE -> tsType = value;
         case CLEANUP_POLICY -> {
           if (!value.equals("delete")) {
