@@ -10,6 +10,7 @@ import dev.sluice.persistence.partition.PartitionCreated;
 import dev.sluice.persistence.partition.PartitionDeleted;
 import dev.sluice.persistence.partition.PartitionEvent;
 import dev.sluice.persistence.partition.PartitionJournal;
+import dev.sluice.persistence.partition.ProducerState;
 import dev.sluice.persistence.partition.RecentBatches;
 import dev.sluice.persistence.partition.TopicConfig;
 import dev.sluice.persistence.serialization.SluiceMessage;
@@ -338,8 +339,9 @@ public final class PartitionEntity
     if (!state.exists()) {
       return Effect().reply(cmd.replyTo(), AppendResult.failed(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage()));
     }
+    RecordBatches.BatchInfo info;
     try {
-      RecordBatches.validate(cmd.batch(), state.config().maxMessageBytes());
+      info = RecordBatches.validate(cmd.batch(), state.config().maxMessageBytes());
     } catch (RecordBatches.InvalidBatchException e) {
       PartitionError error =
           switch (e.problem()) {
@@ -348,6 +350,31 @@ public final class PartitionEntity
             case TOO_LARGE -> PartitionError.MESSAGE_TOO_LARGE;
           };
       return Effect().reply(cmd.replyTo(), AppendResult.failed(error, e.getMessage()));
+    }
+    if (info.producerId() >= 0) {
+      ProducerState producer = state.producers().get(info.producerId());
+      int lastSeq = ProducerState.lastSequence(info.baseSequence(), info.recordCount());
+      if (producer != null && info.producerEpoch() < producer.epoch()) {
+        return Effect()
+            .reply(cmd.replyTo(), AppendResult.failed(PartitionError.INVALID_PRODUCER_EPOCH,
+                "producer " + info.producerId() + " epoch " + info.producerEpoch() + " is older than " + producer.epoch()));
+      }
+      if (producer != null && info.producerEpoch() == producer.epoch()) {
+        ProducerState.WrittenBatch dup = producer.duplicateOf(info.baseSequence(), lastSeq);
+        if (dup != null) {
+          // a retry of a batch already stored: answer with where it went, store nothing
+          return Effect().reply(cmd.replyTo(), new AppendResult(PartitionError.NONE, null, dup.baseOffset(), -1, state.logStartOffset()));
+        }
+        if (info.baseSequence() != ProducerState.nextSequence(producer.lastSequence())) {
+          return Effect()
+              .reply(cmd.replyTo(), AppendResult.failed(PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                  "producer " + info.producerId() + " sent sequence " + info.baseSequence() + ", expected " + ProducerState.nextSequence(producer.lastSequence())));
+        }
+      } else if (info.baseSequence() != 0) {
+        return Effect()
+            .reply(cmd.replyTo(), AppendResult.failed(PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                "producer " + info.producerId() + " epoch " + info.producerEpoch() + " is new here and must start at sequence 0, not " + info.baseSequence()));
+      }
     }
     long now = clock.millis();
     byte[] batch = cmd.batch();

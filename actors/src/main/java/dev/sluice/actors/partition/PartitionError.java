@@ -17,6 +17,10 @@ public enum PartitionError {
   MESSAGE_TOO_LARGE,
   /** The request itself is invalid (negative sizes, bad arguments). */
   INVALID_REQUEST,
+  /** An idempotent producer's batch does not follow its previous one. */
+  OUT_OF_ORDER_SEQUENCE_NUMBER,
+  /** An idempotent producer wrote with an epoch older than one already seen. */
+  INVALID_PRODUCER_EPOCH,
   /** Reading stored batches failed; the request may be retried. */
   KAFKA_STORAGE_ERROR
 }

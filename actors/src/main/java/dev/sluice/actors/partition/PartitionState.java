@@ -9,7 +9,12 @@ import dev.sluice.persistence.partition.PartitionCreated;
 import dev.sluice.persistence.partition.PartitionDeleted;
 import dev.sluice.persistence.partition.PartitionEvent;
 import dev.sluice.persistence.partition.TopicConfig;
+import dev.sluice.persistence.partition.ProducerState;
 import dev.sluice.persistence.serialization.CborPersisted;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The state of one partition, rebuilt from its events (and snapshotted): whether it exists,
@@ -19,6 +24,7 @@ import dev.sluice.persistence.serialization.CborPersisted;
  * @param sequenceNr journal sequence number of the last event applied (every event counts)
  * @param logStartOffset first readable offset
  * @param nextOffset offset the next appended record gets; also the high watermark
+ * @param producers idempotent producers by producer id: epoch, last sequence, newest batches
  * @param releasedSequenceNr events up to this sequence number are no longer needed (deleted
  *     batches, or everything before a deletion) and may be removed from the journal once a
  *     snapshot covers them
@@ -34,16 +40,18 @@ public record PartitionState(
     long nextOffset,
     long endPosition,
     BatchIndex index,
-    long releasedSequenceNr)
+    long releasedSequenceNr,
+    Map<Long, ProducerState> producers)
     implements CborPersisted {
 
   public PartitionState {
     index = index == null ? BatchIndex.empty() : index;
     config = config == null ? TopicConfig.defaults() : config;
+    producers = producers == null ? Map.of() : producers;
   }
 
   public static PartitionState empty() {
-    return new PartitionState(false, null, -1, null, TopicConfig.defaults(), 0, 0, 0, 0, BatchIndex.empty(), 0);
+    return new PartitionState(false, null, -1, null, TopicConfig.defaults(), 0, 0, 0, 0, BatchIndex.empty(), 0, Map.of());
   }
 
   public long highWatermark() {
@@ -66,17 +74,17 @@ public record PartitionState(
       // A re-created partition continues its offsets, so no reader can mistake new data for old.
       return new PartitionState(
           true, c.topic(), c.partition(), c.topicId(), c.config(), seq, nextOffset, nextOffset, endPosition,
-          BatchIndex.empty(), releasedSequenceNr);
+          BatchIndex.empty(), releasedSequenceNr, Map.of());
     } else if (event instanceof ConfigChanged c) {
       return new PartitionState(
           exists, topic, partition, topicId, c.config(), seq, logStartOffset, nextOffset, endPosition, index,
-          releasedSequenceNr);
+          releasedSequenceNr, producers);
     } else if (event instanceof LogTruncated t) {
       return truncated(t.newLogStartOffset(), seq);
     } else if (event instanceof PartitionDeleted) {
       return new PartitionState(
           false, topic, partition, null, TopicConfig.defaults(), seq, nextOffset, nextOffset, endPosition,
-          BatchIndex.empty(), seq);
+          BatchIndex.empty(), seq, Map.of());
     }
     throw new IllegalStateException("unknown partition event " + event);
   }
@@ -84,7 +92,7 @@ public record PartitionState(
   private PartitionState withSequenceNr(long seq) {
     return new PartitionState(
         exists, topic, partition, topicId, config, seq, logStartOffset, nextOffset, endPosition, index,
-        releasedSequenceNr);
+        releasedSequenceNr, producers);
   }
 
   private PartitionState appended(BatchAppended b, long seq) {
@@ -92,9 +100,20 @@ public record PartitionState(
     long soFar = index.isEmpty() ? maxTs : Math.max(index.last().maxTimestampSoFar(), maxTs);
     BatchRef ref =
         new BatchRef(b.baseOffset(), b.recordCount(), seq, b.sizeInBytes(), maxTs, endPosition, soFar);
+    Map<Long, ProducerState> nextProducers = producers;
+    long producerId = b.producerId();
+    if (producerId >= 0) {
+      ProducerState before = producers.get(producerId);
+      ProducerState after =
+          (before == null ? new ProducerState(b.producerEpoch(), -1, List.of()) : before)
+              .written(b.producerEpoch(), b.baseSequence(), ProducerState.lastSequence(b.baseSequence(), b.recordCount()), b.baseOffset());
+      HashMap<Long, ProducerState> copy = new HashMap<>(producers);
+      copy.put(producerId, after);
+      nextProducers = Collections.unmodifiableMap(copy);
+    }
     return new PartitionState(
         exists, topic, partition, topicId, config, seq, logStartOffset, ref.nextOffset(), ref.endPosition(),
-        index.append(ref), releasedSequenceNr);
+        index.append(ref), releasedSequenceNr, nextProducers);
   }
 
   private PartitionState truncated(long newStart, long seq) {
@@ -106,7 +125,7 @@ public record PartitionState(
     }
     return new PartitionState(
         exists, topic, partition, topicId, config, seq, Math.max(logStartOffset, newStart), nextOffset, endPosition,
-        index.dropFirst(drop), released);
+        index.dropFirst(drop), released, producers);
   }
 
   /**

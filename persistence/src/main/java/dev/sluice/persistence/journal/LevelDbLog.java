@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,18 +28,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's local log: one native LevelDB database (leveldbjni) holding the journal entries of
- * every persistent entity on this node, written with group commit.
+ * A node's local log: native LevelDB (leveldbjni) holding the journal entries of every
+ * persistent entity on this node, written with group commit.
  *
- * <h2>On-disk layout</h2>
+ * <h2>On-disk layout: two LevelDB databases under the log directory</h2>
  * <pre>
- *   entry key:   'e' | pidLength:u16 | pid:utf8 | sequenceNr:i64 (big-endian)  -&gt; entry value (opaque)
- *   highest key: 'h' | pidLength:u16 | pid:utf8                                 -&gt; highest sequenceNr:i64
+ *   data/   key:   globalSeq:i64 | pidLength:u16 | pid:utf8 | sequenceNr:i64   -&gt; entry value (opaque)
+ *   index/  'e' | pidLength:u16 | pid:utf8 | sequenceNr:i64                     -&gt; globalSeq:i64
+ *           'h' | pidLength:u16 | pid:utf8                                      -&gt; highest sequenceNr:i64
+ *           'g'                                                                 -&gt; last globalSeq indexed:i64
  * </pre>
- * Big-endian sequence numbers make LevelDB's bytewise order the per-entity sequence order, so a
- * replay or a read is one forward iteration. The highest sequence number is kept under its own
- * key, written in the same batch as the entries, so it survives the deletion of every entry
- * (Pekko Persistence requires sequence numbers never to be reused).
+ * Every write gets the next node-wide {@code globalSeq}, so the data database is written in
+ * strictly increasing key order: LevelDB moves its files down the levels without rewriting
+ * them (no compaction merges of the bulk), which is what keeps the write rate near the disk's
+ * sequential rate. The small index, keyed by entity and sequence number (big-endian, so one
+ * forward iteration is a replay), absorbs the interleaving of many entities. The highest
+ * sequence number is kept under its own key so it survives the deletion of every entry (Pekko
+ * Persistence never reuses sequence numbers).
+ *
+ * <p>The data database is the source of truth: it is written (and fsynced, if so set) first;
+ * the index is written after it without fsync. On open, entries of the data database beyond
+ * the index's {@code 'g'} mark are indexed again, so an index that lost its tail in a crash is
+ * rebuilt, and a missing index is rebuilt whole.
  *
  * <h2>Group commit</h2>
  * {@link #write} queues the entries; a single writer thread drains everything queued (up to
@@ -55,6 +66,8 @@ public final class LevelDbLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LevelDbLog.class);
   private static final byte ENTRY = 'e';
   private static final byte HIGHEST = 'h';
+  private static final byte[] INDEXED_UP_TO = {'g'};
+  private static final WriteOptions INDEX_WRITE = new WriteOptions().sync(false);
 
   /** One journal entry to write: the entity's persistence id, its sequence number, the value. */
   public record Entry(String persistenceId, long sequenceNr, byte[] value) {}
@@ -90,18 +103,22 @@ public final class LevelDbLog implements AutoCloseable {
 
   private final Path dir;
   private final Settings settings;
-  private final DB db;
-  private final WriteOptions writeOptions;
+  private final DB data;
+  private final DB index;
+  private final WriteOptions dataWrite;
   private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private final ExecutorService compactor;
+  private long nextGlobalSeq; // owned by the writer thread once open
   private volatile boolean closed;
 
-  private LevelDbLog(Path dir, Settings settings, DB db) {
+  private LevelDbLog(Path dir, Settings settings, DB data, DB index, long nextGlobalSeq) {
     this.dir = dir;
     this.settings = settings;
-    this.db = db;
-    this.writeOptions = new WriteOptions().sync(settings.fsync() == FsyncPolicy.ALWAYS);
+    this.data = data;
+    this.index = index;
+    this.nextGlobalSeq = nextGlobalSeq;
+    this.dataWrite = new WriteOptions().sync(settings.fsync() == FsyncPolicy.ALWAYS);
     this.writer = new Thread(this::runWriter, "sluice-journal-writer[" + dir.getFileName() + "]");
     this.writer.setDaemon(true);
     this.compactor =
@@ -116,19 +133,82 @@ public final class LevelDbLog implements AutoCloseable {
 
   /**
    * Opens (creating if needed, parents included: native LevelDB does not create them) the log in
-   * {@code dir}.
+   * {@code dir}, re-indexing whatever the data database holds beyond the index.
    */
   public static LevelDbLog open(Path dir, Settings settings) throws IOException {
-    Files.createDirectories(dir);
-    Options options =
+    Files.createDirectories(dir.resolve("data"));
+    Files.createDirectories(dir.resolve("index"));
+    Options dataOptions =
         new Options()
             .createIfMissing(true)
             .writeBufferSize(settings.writeBufferBytes())
             .cacheSize(settings.cacheBytes())
             .compressionType(settings.compression() ? CompressionType.SNAPPY : CompressionType.NONE);
-    DB db = JniDBFactory.factory.open(dir.toFile(), options);
-    LOG.info("Opened journal {} (fsync={})", dir, settings.fsync().name().toLowerCase());
-    return new LevelDbLog(dir, settings, db);
+    Options indexOptions = new Options().createIfMissing(true).writeBufferSize(4 << 20).cacheSize(8L << 20);
+    DB data = JniDBFactory.factory.open(dir.resolve("data").toFile(), dataOptions);
+    DB index;
+    try {
+      index = JniDBFactory.factory.open(dir.resolve("index").toFile(), indexOptions);
+    } catch (IOException | RuntimeException e) {
+      data.close();
+      throw e;
+    }
+    try {
+      long next = reconcile(data, index);
+      LOG.info("Opened journal {} (fsync={})", dir, settings.fsync().name().toLowerCase());
+      return new LevelDbLog(dir, settings, data, index, next);
+    } catch (IOException | RuntimeException e) {
+      index.close();
+      data.close();
+      throw e;
+    }
+  }
+
+  /** Indexes data entries beyond the index's mark; returns the next global sequence number. */
+  private static long reconcile(DB data, DB index) throws IOException {
+    byte[] mark = index.get(INDEXED_UP_TO);
+    long indexedUpTo = mark == null ? 0L : ByteBuffer.wrap(mark).getLong();
+    long last = indexedUpTo;
+    long reindexed = 0;
+    Map<String, Long> highest = new HashMap<>();
+    WriteBatch batch = index.createWriteBatch();
+    try (DBIterator it = data.iterator()) {
+      it.seek(globalPrefix(indexedUpTo + 1));
+      while (it.hasNext()) {
+        byte[] key = it.next().getKey();
+        ByteBuffer k = ByteBuffer.wrap(key);
+        long global = k.getLong();
+        int pidLen = Short.toUnsignedInt(k.getShort());
+        String pid = new String(key, 10, pidLen, UTF_8);
+        long seq = ByteBuffer.wrap(key, 10 + pidLen, 8).getLong();
+        batch.put(entryKey(entryPrefix(pid), seq), longBytes(global));
+        highest.merge(pid, seq, Math::max);
+        last = global;
+        if (++reindexed % 10_000 == 0) {
+          batch.put(INDEXED_UP_TO, longBytes(last));
+          index.write(batch);
+          batch.close();
+          batch = index.createWriteBatch();
+        }
+      }
+      for (Map.Entry<String, Long> h : highest.entrySet()) {
+        byte[] stored = index.get(highestKey(h.getKey()));
+        long before = stored == null ? 0L : ByteBuffer.wrap(stored).getLong();
+        batch.put(highestKey(h.getKey()), longBytes(Math.max(before, h.getValue())));
+      }
+      batch.put(INDEXED_UP_TO, longBytes(last));
+      index.write(batch);
+      it.seekToLast();
+      if (it.hasNext()) {
+        last = Math.max(last, ByteBuffer.wrap(it.next().getKey()).getLong());
+      }
+    } finally {
+      batch.close();
+    }
+    if (reindexed > 0) {
+      LOG.info("Journal index rebuilt for {} entries written after its last mark", reindexed);
+    }
+    return last + 1;
   }
 
   public Path directory() {
@@ -142,36 +222,42 @@ public final class LevelDbLog implements AutoCloseable {
   /** Queues an atomic write; the future completes once it is in the log (and fsynced if so set). */
   public CompletableFuture<Void> write(List<Entry> entries) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (closed) {
-      done.completeExceptionally(new IllegalStateException("journal " + dir + " is closed"));
-      return done;
-    }
     int bytes = 0;
     for (Entry e : entries) {
-      bytes += e.value().length + e.persistenceId().length() + 16;
+      if (e.persistenceId().length() > 0x3FFF) {
+        done.completeExceptionally(new IllegalArgumentException("persistence id too long: " + e.persistenceId().length() + " chars"));
+        return done;
+      }
+      bytes += e.value().length + e.persistenceId().length() + 32;
     }
-    queue.add(new WriteOp(entries, bytes, done));
+    enqueue(new WriteOp(entries, bytes, done), done);
     return done;
   }
 
   /**
    * Deletes every entry of {@code persistenceId} up to and including {@code toSequenceNr}
-   * (ordered after every write queued before it) and then compacts that key range in the
-   * background to give the space back. Completes with the number of entries deleted.
+   * (ordered after every write queued before it). Completes with the number of entries deleted.
+   * LevelDB gives the space back as its compactions pass over the deleted keys.
    */
   public CompletableFuture<Long> deleteUpTo(String persistenceId, long toSequenceNr) {
     CompletableFuture<Long> done = new CompletableFuture<>();
-    if (closed) {
-      done.completeExceptionally(new IllegalStateException("journal " + dir + " is closed"));
-      return done;
-    }
-    queue.add(new DeleteOp(persistenceId, toSequenceNr, done));
+    enqueue(new DeleteOp(persistenceId, toSequenceNr, done), done);
     return done;
+  }
+
+  private void enqueue(Op op, CompletableFuture<?> done) {
+    synchronized (queue) {
+      if (closed) {
+        done.completeExceptionally(new IllegalStateException("journal " + dir + " is closed"));
+        return;
+      }
+      queue.add(op);
+    }
   }
 
   /** The highest sequence number ever written for the entity, 0 if none. */
   public long highestSequenceNr(String persistenceId) {
-    byte[] v = db.get(highestKey(persistenceId));
+    byte[] v = index.get(highestKey(persistenceId));
     return v == null ? 0L : ByteBuffer.wrap(v).getLong();
   }
 
@@ -185,7 +271,7 @@ public final class LevelDbLog implements AutoCloseable {
     List<StoredEntry> out = new ArrayList<>();
     byte[] prefix = entryPrefix(persistenceId);
     long bytes = 0;
-    try (DBIterator it = db.iterator()) {
+    try (DBIterator it = index.iterator()) {
       it.seek(entryKey(prefix, Math.max(from, 0L)));
       while (it.hasNext() && out.size() < maxEntries && (out.isEmpty() || bytes < maxBytes)) {
         Map.Entry<byte[], byte[]> kv = it.next();
@@ -197,8 +283,13 @@ public final class LevelDbLog implements AutoCloseable {
         if (seq > to) {
           break;
         }
-        out.add(new StoredEntry(seq, kv.getValue()));
-        bytes += kv.getValue().length;
+        long global = ByteBuffer.wrap(kv.getValue()).getLong();
+        byte[] value = data.get(dataKey(global, persistenceId, seq));
+        if (value == null) {
+          continue; // deleted between the index read and this one
+        }
+        out.add(new StoredEntry(seq, value));
+        bytes += value.length;
       }
     } catch (IOException e) {
       throw new IllegalStateException("closing a journal iterator failed", e);
@@ -206,18 +297,19 @@ public final class LevelDbLog implements AutoCloseable {
     return out;
   }
 
-  /** Number of entries stored for the entity (a full scan of its range; for tests and tools). */
+  /** Number of entries stored for the entity (a scan of its index range; for tests and tools). */
   public long countEntries(String persistenceId) {
-    return read(persistenceId, 0, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE).size();
-  }
-
-  /** LevelDB's estimate of the bytes used on disk by the entity's entries. */
-  public long approximateSize(String persistenceId) {
     byte[] prefix = entryPrefix(persistenceId);
-    long[] sizes =
-        db.getApproximateSizes(
-            new org.iq80.leveldb.Range(entryKey(prefix, 0), entryKey(prefix, Long.MAX_VALUE)));
-    return sizes[0];
+    long n = 0;
+    try (DBIterator it = index.iterator()) {
+      it.seek(entryKey(prefix, 0));
+      while (it.hasNext() && hasPrefix(it.next().getKey(), prefix)) {
+        n++;
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("closing a journal iterator failed", e);
+    }
+    return n;
   }
 
   private void runWriter() {
@@ -233,7 +325,7 @@ public final class LevelDbLog implements AutoCloseable {
       group.clear();
       group.add(first);
       int bytes = first instanceof WriteOp w ? w.bytes() : 0;
-      // Drain whatever else is already waiting: that is the group commit.
+      // Drain the writes already waiting behind a write: that is the group commit.
       while (first instanceof WriteOp && bytes < settings.maxGroupBytes()) {
         Op next = queue.peek();
         if (!(next instanceof WriteOp w)) {
@@ -243,15 +335,11 @@ public final class LevelDbLog implements AutoCloseable {
         group.add(next);
         bytes += w.bytes();
       }
-      boolean stop = false;
       if (first instanceof WriteOp) {
         commit(group);
       } else if (first instanceof DeleteOp d) {
         delete(d);
       } else {
-        stop = true;
-      }
-      if (stop) {
         failPending();
         return;
       }
@@ -259,19 +347,29 @@ public final class LevelDbLog implements AutoCloseable {
   }
 
   private void commit(List<Op> group) {
-    try (WriteBatch batch = db.createWriteBatch()) {
-      Map<String, Long> highest = new java.util.HashMap<>();
+    long firstGlobal = nextGlobalSeq;
+    try (WriteBatch dataBatch = data.createWriteBatch();
+        WriteBatch indexBatch = index.createWriteBatch()) {
+      Map<String, Long> highest = new HashMap<>();
+      long global = firstGlobal;
       for (Op op : group) {
         for (Entry e : ((WriteOp) op).entries()) {
-          byte[] prefix = entryPrefix(e.persistenceId());
-          batch.put(entryKey(prefix, e.sequenceNr()), e.value());
+          dataBatch.put(dataKey(global, e.persistenceId(), e.sequenceNr()), e.value());
+          indexBatch.put(entryKey(entryPrefix(e.persistenceId()), e.sequenceNr()), longBytes(global));
           highest.merge(e.persistenceId(), e.sequenceNr(), Math::max);
+          global++;
         }
       }
       for (Map.Entry<String, Long> h : highest.entrySet()) {
-        batch.put(highestKey(h.getKey()), ByteBuffer.allocate(8).putLong(h.getValue()).array());
+        long before = highestSequenceNr(h.getKey());
+        if (h.getValue() > before) {
+          indexBatch.put(highestKey(h.getKey()), longBytes(h.getValue()));
+        }
       }
-      db.write(batch, writeOptions);
+      indexBatch.put(INDEXED_UP_TO, longBytes(global - 1));
+      data.write(dataBatch, dataWrite); // the source of truth first (fsynced when so set) ...
+      index.write(indexBatch, INDEX_WRITE); // ... then the index, rebuilt from data on open if lost
+      nextGlobalSeq = global;
     } catch (Throwable t) {
       LOG.error("Journal write of {} operations to {} failed", group.size(), dir, t);
       for (Op op : group) {
@@ -287,19 +385,28 @@ public final class LevelDbLog implements AutoCloseable {
   private void delete(DeleteOp d) {
     byte[] prefix = entryPrefix(d.persistenceId());
     long deleted = 0;
-    try (WriteBatch batch = db.createWriteBatch();
-        DBIterator it = db.iterator()) {
+    try (WriteBatch indexBatch = index.createWriteBatch();
+        WriteBatch dataBatch = data.createWriteBatch();
+        DBIterator it = index.iterator()) {
       it.seek(entryKey(prefix, 0));
       while (it.hasNext()) {
-        byte[] key = it.next().getKey();
-        if (!hasPrefix(key, prefix) || ByteBuffer.wrap(key, prefix.length, 8).getLong() > d.toSequenceNr()) {
+        Map.Entry<byte[], byte[]> kv = it.next();
+        byte[] key = kv.getKey();
+        if (!hasPrefix(key, prefix)) {
           break;
         }
-        batch.delete(key);
+        long seq = ByteBuffer.wrap(key, prefix.length, 8).getLong();
+        if (seq > d.toSequenceNr()) {
+          break;
+        }
+        indexBatch.delete(key);
+        dataBatch.delete(dataKey(ByteBuffer.wrap(kv.getValue()).getLong(), d.persistenceId(), seq));
         deleted++;
       }
       if (deleted > 0) {
-        db.write(batch, writeOptions);
+        // index first: a crash in between leaves unreachable data, never an index entry without data
+        index.write(indexBatch, dataWrite);
+        data.write(dataBatch, dataWrite);
       }
     } catch (Throwable t) {
       d.done().completeExceptionally(t);
@@ -311,7 +418,7 @@ public final class LevelDbLog implements AutoCloseable {
       compactor.execute(
           () -> {
             if (!closed) {
-              db.compactRange(from, to);
+              index.compactRange(from, to);
             }
           });
     }
@@ -333,11 +440,13 @@ public final class LevelDbLog implements AutoCloseable {
   /** Finishes every queued write, then closes LevelDB. Idempotent. */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (queue) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      queue.add(new Stop());
     }
-    closed = true;
-    queue.add(new Stop());
     try {
       writer.join(TimeUnit.SECONDS.toMillis(30));
       compactor.shutdown();
@@ -346,11 +455,30 @@ public final class LevelDbLog implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try {
-      db.close();
+      index.close();
+      data.close();
       LOG.info("Closed journal {}", dir);
     } catch (IOException e) {
       LOG.warn("Closing journal {} failed", dir, e);
     }
+  }
+
+  private static byte[] longBytes(long v) {
+    return ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  private static byte[] globalPrefix(long global) {
+    return longBytes(global);
+  }
+
+  private static byte[] dataKey(long global, String persistenceId, long sequenceNr) {
+    byte[] pid = persistenceId.getBytes(UTF_8);
+    return ByteBuffer.allocate(8 + 2 + pid.length + 8)
+        .putLong(global)
+        .putShort((short) pid.length)
+        .put(pid)
+        .putLong(sequenceNr)
+        .array();
   }
 
   private static byte[] entryPrefix(String persistenceId) {
@@ -374,5 +502,4 @@ public final class LevelDbLog implements AutoCloseable {
     return key.length == prefix.length + 8
         && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
   }
-
 }

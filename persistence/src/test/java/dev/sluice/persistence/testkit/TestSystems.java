@@ -2,6 +2,7 @@ package dev.sluice.persistence.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.sluice.persistence.SluiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ public final class TestSystems {
 
   /** Config for a node whose data lives in {@code dataDir}; {@code extra} (HOCON) overrides. */
   public static Config config(Path dataDir, String extra) {
-    return ConfigFactory.load(
+    return SluiceConfig.load(
         ConfigFactory.parseString(extra)
             .withFallback(
                 ConfigFactory.parseString(

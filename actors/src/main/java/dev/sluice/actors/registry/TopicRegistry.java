@@ -1,0 +1,619 @@
+package dev.sluice.actors.registry;
+
+import dev.sluice.actors.partition.PartitionEntity;
+import dev.sluice.actors.partition.PartitionError;
+import dev.sluice.actors.registry.TopicRegistryEvent.PartitionsAdded;
+import dev.sluice.actors.registry.TopicRegistryState.Decision;
+import dev.sluice.persistence.partition.TopicConfig;
+import dev.sluice.persistence.serialization.SluiceMessage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The topic registry: the cluster's durable table of topics (name, id, partition count,
+ * settings). One event-sourced entity, sharded under the single id {@value #ENTITY_ID}; reach it
+ * with {@link #entityRef}. Its logic lives in {@link TopicRegistryState}.
+ *
+ * <p>Every command gets a typed reply. A change is persisted first; then the registry brings
+ * the affected partition entities in line (Create, Delete or UpdateConfig) and answers when all
+ * of them confirmed. A partition that does not confirm in time makes the reply
+ * {@link TopicError#REQUEST_TIMED_OUT}: the change stands, and the registry retries that
+ * partition in the background with backoff for as long as the topic's state still calls for it.
+ *
+ * <p>Partition requests go out from the registry's own thread, in the order the changes were
+ * decided, at most {@code max-partition-requests-in-flight} at once; each request is built from
+ * the table as it is when the request goes out, so a request made stale by a later change is
+ * dropped rather than undoing that change. Bringing a partition in line means: Create it
+ * (idempotent), then Describe it and send UpdateConfig if its settings differ from the table. A
+ * partition left over from an earlier incarnation of the name (another topic id, e.g. a crash
+ * came between a deletion and the partitions' Delete) refuses the Create; the registry deletes
+ * it and creates it afresh, since the table is the authority.
+ *
+ * <p>After recovery the registry brings every partition of every topic in line, so a crash
+ * between a persisted change and the partition requests heals itself. (A deletion whose
+ * partition Deletes were lost to a crash leaves the old partitions in place until the name is
+ * created again.)
+ */
+public final class TopicRegistry
+    extends EventSourcedBehaviorWithEnforcedReplies<TopicRegistry.Command, TopicRegistryEvent, TopicRegistryState> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "sluice-topic-registry");
+
+  /** The registry's one entity id. */
+  public static final String ENTITY_ID = "topics";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TopicRegistry.class);
+
+  // ---- protocol ------------------------------------------------------------------------------
+
+  /** Commands of the registry. */
+  public sealed interface Command extends SluiceMessage
+      permits CreateTopic,
+          DescribeTopic,
+          ListTopics,
+          DeleteTopic,
+          CreatePartitions,
+          AlterTopicConfig,
+          PartitionReplied,
+          RetryPartitionRequest {}
+
+  /** Creates a topic with {@code partitions} partitions and {@code configs} (Kafka names) over the defaults. */
+  public record CreateTopic(String name, int partitions, Map<String, String> configs, ActorRef<TopicResult> replyTo)
+      implements Command {
+    public CreateTopic {
+      configs = copyOf(configs);
+    }
+  }
+
+  public record DescribeTopic(String name, ActorRef<TopicResult> replyTo) implements Command {}
+
+  /** Lists every topic, ordered by name. */
+  public record ListTopics(ActorRef<TopicList> replyTo) implements Command {}
+
+  /** Deletes a topic and all its partitions with their data. */
+  public record DeleteTopic(String name, ActorRef<TopicResult> replyTo) implements Command {}
+
+  /** Grows a topic to {@code newTotalCount} partitions. */
+  public record CreatePartitions(String name, int newTotalCount, ActorRef<TopicResult> replyTo) implements Command {}
+
+  /**
+   * Changes some settings of a topic (Kafka's IncrementalAlterConfigs): each entry sets that
+   * setting, an entry whose value is {@code null} resets it to its default, others keep their
+   * values.
+   */
+  public record AlterTopicConfig(String name, Map<String, String> configs, ActorRef<TopicResult> replyTo)
+      implements Command {
+    public AlterTopicConfig {
+      configs = copyOf(configs);
+    }
+  }
+
+  /** Reply to every command about one topic: on success the topic's metadata after the command. */
+  public record TopicResult(TopicError error, String message, TopicMetadata topic) implements SluiceMessage {
+    static TopicResult ok(TopicMetadata topic) {
+      return new TopicResult(TopicError.NONE, null, topic);
+    }
+
+    static TopicResult rejected(Decision d) {
+      return new TopicResult(d.error(), d.message(), null);
+    }
+  }
+
+  /** Reply to {@link ListTopics}. */
+  public record TopicList(TopicError error, String message, List<TopicMetadata> topics) implements SluiceMessage {
+    public TopicList {
+      topics = topics == null ? List.of() : List.copyOf(topics);
+    }
+  }
+
+  /** What a queued partition request does. */
+  enum RequestKind {
+    /** Create the partition (idempotent), then check its settings ({@link #VERIFY_CONFIG}). */
+    CREATE,
+    /** Delete a partition of an earlier incarnation, then create it for the current one. */
+    REPLACE,
+    /** Describe the partition; send {@link #UPDATE_CONFIG} if its settings differ from the table. */
+    VERIFY_CONFIG,
+    UPDATE_CONFIG,
+    DELETE
+  }
+
+  /** Internal: a partition answered request {@code requestId}, or {@code failure} says why not. */
+  record PartitionReplied(long requestId, PartitionError error, String message, TopicConfig config, String failure)
+      implements Command {}
+
+  /** Internal (timer): try a failed partition request again. */
+  record RetryPartitionRequest(RequestKind kind, String topic, String topicId, int partition, int attempt)
+      implements Command {}
+
+  // ---- wiring --------------------------------------------------------------------------------
+
+  /** Registers the registry with Cluster Sharding on this node, with the settings from config. */
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system) {
+    return init(system, TopicRegistrySettings.fromConfig(system.settings().config()), Clock.systemUTC());
+  }
+
+  public static ActorRef<ShardingEnvelope<Command>> init(
+      ActorSystem<?> system, TopicRegistrySettings settings, Clock clock) {
+    return ClusterSharding.get(system)
+        .init(
+            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
+                // One entity serving every admin request: never passivate it.
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  /** The registry, wherever sharding placed it. */
+  public static EntityRef<Command> entityRef(ActorSystem<?> system) {
+    return ClusterSharding.get(system).entityRefFor(ENTITY_TYPE_KEY, ENTITY_ID);
+  }
+
+  public static Behavior<Command> create(String entityId, TopicRegistrySettings settings, Clock clock) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new TopicRegistry(entityId, ctx, timers, settings, clock)));
+  }
+
+  // ---- behaviour -----------------------------------------------------------------------------
+
+  /** One request to one partition; {@code operationId} is -1 for a background retry. */
+  private record Request(RequestKind kind, String topic, String topicId, int partition, int attempt, long operationId) {}
+
+  /** Requests that together answer one command (or one recovery pass); failures by partition. */
+  private static final class Operation {
+    int outstanding;
+    final SortedMap<Integer, String> failures = new TreeMap<>();
+    final Consumer<SortedMap<Integer, String>> whenDone;
+
+    Operation(int outstanding, Consumer<SortedMap<Integer, String>> whenDone) {
+      this.outstanding = outstanding;
+      this.whenDone = whenDone;
+    }
+  }
+
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final TopicRegistrySettings settings;
+  private final Clock clock;
+  private final ClusterSharding sharding;
+  // Transient, confined to the actor: partition requests waiting, in flight, and what they answer.
+  private final ArrayDeque<Request> queued = new ArrayDeque<>();
+  private final Map<Long, Request> inFlight = new HashMap<>();
+  private final Map<Long, Operation> operations = new HashMap<>();
+  private long nextRequestId;
+  private long nextOperationId;
+  private long nextTimerKey;
+
+  private TopicRegistry(
+      String entityId,
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      TopicRegistrySettings settings,
+      Clock clock) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), entityId));
+    this.ctx = ctx;
+    this.timers = timers;
+    this.settings = settings;
+    this.clock = clock;
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+  }
+
+  @Override
+  public TopicRegistryState emptyState() {
+    return TopicRegistryState.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public SignalHandler<TopicRegistryState> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted).build();
+  }
+
+  @Override
+  public EventHandler<TopicRegistryState, TopicRegistryEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(TopicRegistryState::apply);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, TopicRegistryEvent, TopicRegistryState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(CreateTopic.class, this::onCreateTopic)
+        .onCommand(DescribeTopic.class, this::onDescribeTopic)
+        .onCommand(ListTopics.class, this::onListTopics)
+        .onCommand(DeleteTopic.class, this::onDeleteTopic)
+        .onCommand(CreatePartitions.class, this::onCreatePartitions)
+        .onCommand(AlterTopicConfig.class, this::onAlterTopicConfig)
+        .onCommand(PartitionReplied.class, this::onPartitionReplied)
+        .onCommand(RetryPartitionRequest.class, this::onRetryPartitionRequest)
+        .build();
+  }
+
+  private void onRecoveryCompleted(TopicRegistryState state) {
+    if (state.topics().isEmpty()) {
+      return;
+    }
+    LOG.info("Topic registry recovered {} topics; checking their partitions", state.topics().size());
+    for (TopicMetadata t : state.list()) {
+      startOperation(
+          state,
+          RequestKind.CREATE,
+          t,
+          0,
+          t.partitions(),
+          failures -> {
+            if (!failures.isEmpty()) {
+              LOG.warn(
+                  "After recovery, {} of {} partitions of topic '{}' could not be brought in line ({}); retrying",
+                  failures.size(), t.partitions(), t.name(), summary(failures));
+            }
+          });
+    }
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onCreateTopic(TopicRegistryState state, CreateTopic cmd) {
+    Decision d =
+        state.createTopic(cmd.name(), cmd.partitions(), cmd.configs(), UUID.randomUUID().toString(), clock.millis());
+    if (!d.accepted()) {
+      return Effect().reply(cmd.replyTo(), TopicResult.rejected(d));
+    }
+    TopicMetadata t = d.topic();
+    return Effect()
+        .persist(d.event())
+        .thenRun(
+            s -> {
+              LOG.info("Created topic '{}' (id {}) with {} partitions", t.name(), t.topicId(), t.partitions());
+              startOperation(
+                  s, RequestKind.CREATE, t, 0, t.partitions(),
+                  failures -> reply(cmd.replyTo(), t, failures, "was created", "their creation"));
+            })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onDescribeTopic(
+      TopicRegistryState state, DescribeTopic cmd) {
+    Decision d = state.describeTopic(cmd.name());
+    return Effect().reply(cmd.replyTo(), d.accepted() ? TopicResult.ok(d.topic()) : TopicResult.rejected(d));
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onListTopics(TopicRegistryState state, ListTopics cmd) {
+    return Effect().reply(cmd.replyTo(), new TopicList(TopicError.NONE, null, state.list()));
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onDeleteTopic(TopicRegistryState state, DeleteTopic cmd) {
+    Decision d = state.deleteTopic(cmd.name());
+    if (!d.accepted()) {
+      return Effect().reply(cmd.replyTo(), TopicResult.rejected(d));
+    }
+    TopicMetadata t = d.topic();
+    return Effect()
+        .persist(d.event())
+        .thenRun(
+            s -> {
+              LOG.info("Deleted topic '{}' (id {})", t.name(), t.topicId());
+              startOperation(
+                  s, RequestKind.DELETE, t, 0, t.partitions(),
+                  failures -> reply(cmd.replyTo(), t, failures, "was deleted", "their deletion"));
+            })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onCreatePartitions(
+      TopicRegistryState state, CreatePartitions cmd) {
+    Decision d = state.createPartitions(cmd.name(), cmd.newTotalCount());
+    if (!d.accepted()) {
+      return Effect().reply(cmd.replyTo(), TopicResult.rejected(d));
+    }
+    TopicMetadata t = d.topic();
+    PartitionsAdded added = (PartitionsAdded) d.event();
+    return Effect()
+        .persist(added)
+        .thenRun(
+            s -> {
+              LOG.info("Topic '{}' grows from {} to {} partitions", t.name(), added.previousCount(), added.newCount());
+              startOperation(
+                  s, RequestKind.CREATE, t, added.previousCount(), added.newCount(),
+                  failures -> reply(cmd.replyTo(), t, failures, "has " + t.partitions() + " partitions", "their creation"));
+            })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onAlterTopicConfig(
+      TopicRegistryState state, AlterTopicConfig cmd) {
+    Decision d = state.alterConfig(cmd.name(), cmd.configs());
+    if (!d.accepted() || d.event() == null) {
+      return Effect().reply(cmd.replyTo(), d.accepted() ? TopicResult.ok(d.topic()) : TopicResult.rejected(d));
+    }
+    TopicMetadata t = d.topic();
+    return Effect()
+        .persist(d.event())
+        .thenRun(
+            s -> {
+              LOG.info("Topic '{}' settings are now {}", t.name(), t.config().asKafkaConfigs());
+              startOperation(
+                  s, RequestKind.UPDATE_CONFIG, t, 0, t.partitions(),
+                  failures -> reply(cmd.replyTo(), t, failures, "has its new settings", "them"));
+            })
+        .thenNoReply();
+  }
+
+  // ---- partition requests --------------------------------------------------------------------
+
+  /** Queues {@code kind} for partitions {@code from .. to-1} of {@code t}; {@code whenDone} gets the failures. */
+  private void startOperation(
+      TopicRegistryState state,
+      RequestKind kind,
+      TopicMetadata t,
+      int from,
+      int to,
+      Consumer<SortedMap<Integer, String>> whenDone) {
+    long operationId = nextOperationId++;
+    Operation op = new Operation(to - from, whenDone);
+    if (op.outstanding <= 0) {
+      whenDone.accept(op.failures);
+      return;
+    }
+    operations.put(operationId, op);
+    for (int p = from; p < to; p++) {
+      queued.addLast(new Request(kind, t.name(), t.topicId(), p, 0, operationId));
+    }
+    dispatch(state);
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onRetryPartitionRequest(
+      TopicRegistryState state, RetryPartitionRequest cmd) {
+    queued.addLast(new Request(cmd.kind(), cmd.topic(), cmd.topicId(), cmd.partition(), cmd.attempt(), -1));
+    dispatch(state);
+    return Effect().noReply();
+  }
+
+  /** Sends queued requests while fewer than the limit are in flight. */
+  private void dispatch(TopicRegistryState state) {
+    while (inFlight.size() < settings.maxPartitionRequestsInFlight() && !queued.isEmpty()) {
+      Request r = queued.pollFirst();
+      if (isSuperseded(state, r)) {
+        settle(r, null);
+      } else {
+        send(state, r);
+      }
+    }
+  }
+
+  /**
+   * Whether the table no longer calls for {@code r}: the topic (incarnation) or the partition is
+   * gone, or, for a retried Delete, the name has been created again (its partitions are the new
+   * incarnation's; a leftover is replaced when the new one is created).
+   */
+  private static boolean isSuperseded(TopicRegistryState state, Request r) {
+    TopicMetadata t = state.topics().get(r.topic());
+    if (r.kind() == RequestKind.DELETE) {
+      return r.attempt() > 0 && t != null;
+    }
+    return t == null || !t.topicId().equals(r.topicId()) || r.partition() >= t.partitions();
+  }
+
+  private void send(TopicRegistryState state, Request r) {
+    long id = nextRequestId++;
+    inFlight.put(id, r);
+    TopicMetadata t = state.topics().get(r.topic()); // null only for a Delete
+    Duration timeout = settings.partitionRequestTimeout();
+    CompletionStage<PartitionReplied> reply;
+    try {
+      EntityRef<PartitionEntity.Command> partition =
+          sharding.entityRefFor(PartitionEntity.ENTITY_TYPE_KEY, PartitionEntity.entityId(r.topic(), r.partition()));
+      switch (r.kind()) {
+        case CREATE -> reply = acked(id, partition.ask(to -> create(t, r.partition(), to), timeout));
+        case REPLACE -> {
+          // Its outcome shows in the Create's, which the partition handles after the Delete.
+          partition.<PartitionEntity.Ack>ask(
+              to -> new PartitionEntity.Delete("replaced by topic id " + t.topicId(), to), timeout);
+          reply = acked(id, partition.ask(to -> create(t, r.partition(), to), timeout));
+        }
+        case VERIFY_CONFIG ->
+            reply =
+                partition
+                    .ask(PartitionEntity.Describe::new, timeout)
+                    .thenApply(info -> new PartitionReplied(id, info.error(), null, info.config(), null));
+        case UPDATE_CONFIG -> reply = acked(id, partition.ask(to -> new PartitionEntity.UpdateConfig(t.config(), to), timeout));
+        case DELETE ->
+            reply = acked(id, partition.ask(to -> new PartitionEntity.Delete("topic " + r.topic() + " was deleted", to), timeout));
+        default -> throw new IllegalStateException("unhandled request kind " + r.kind());
+      }
+    } catch (RuntimeException e) { // e.g. partitions are not registered with sharding on this node
+      reply = CompletableFuture.failedFuture(e);
+    }
+    ctx.pipeToSelf(reply, (ok, err) -> ok != null ? ok : new PartitionReplied(id, null, null, null, describe(err, timeout)));
+  }
+
+  private static PartitionEntity.Create create(TopicMetadata t, int partition, ActorRef<PartitionEntity.Ack> replyTo) {
+    return new PartitionEntity.Create(t.name(), partition, t.topicId(), t.config(), replyTo);
+  }
+
+  private static CompletionStage<PartitionReplied> acked(long id, CompletionStage<PartitionEntity.Ack> ack) {
+    return ack.thenApply(a -> new PartitionReplied(id, a.error(), a.message(), null, null));
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onPartitionReplied(
+      TopicRegistryState state, PartitionReplied reply) {
+    Request r = inFlight.remove(reply.requestId());
+    if (r == null) {
+      return Effect().noReply();
+    }
+    PartitionError error = reply.error();
+    if (reply.failure() != null) {
+      fail(r, reply.failure());
+    } else {
+      switch (r.kind()) {
+        case CREATE -> {
+          if (error == PartitionError.NONE) {
+            followUp(r, RequestKind.VERIFY_CONFIG);
+          } else if (error == PartitionError.INVALID_REQUEST) {
+            LOG.warn(
+                "Partition {} of topic '{}' belongs to an earlier incarnation ({}); replacing it",
+                r.partition(), r.topic(), reply.message());
+            followUp(r, RequestKind.REPLACE);
+          } else {
+            fail(r, describe(error, reply.message()));
+          }
+        }
+        case REPLACE -> {
+          if (error == PartitionError.NONE) {
+            followUp(r, RequestKind.VERIFY_CONFIG);
+          } else {
+            fail(r, describe(error, reply.message()));
+          }
+        }
+        case VERIFY_CONFIG -> {
+          TopicMetadata t = state.topics().get(r.topic());
+          if (error != PartitionError.NONE) {
+            fail(r, describe(error, reply.message()));
+          } else if (t != null && t.topicId().equals(r.topicId()) && !t.config().equals(reply.config())) {
+            followUp(r, RequestKind.UPDATE_CONFIG);
+          } else {
+            settle(r, null);
+          }
+        }
+        case UPDATE_CONFIG -> {
+          if (error == PartitionError.NONE) {
+            settle(r, null);
+          } else if (error == PartitionError.UNKNOWN_TOPIC_OR_PARTITION) {
+            followUp(r, RequestKind.CREATE); // a missing partition gets created with the current settings
+          } else {
+            fail(r, describe(error, reply.message()));
+          }
+        }
+        case DELETE -> {
+          if (error == PartitionError.NONE || error == PartitionError.UNKNOWN_TOPIC_OR_PARTITION) {
+            settle(r, null);
+          } else {
+            fail(r, describe(error, reply.message()));
+          }
+        }
+        default -> throw new IllegalStateException("unhandled request kind " + r.kind());
+      }
+    }
+    dispatch(state);
+    return Effect().noReply();
+  }
+
+  /** The next step for the same partition, on behalf of the same operation. */
+  private void followUp(Request r, RequestKind next) {
+    queued.addLast(new Request(next, r.topic(), r.topicId(), r.partition(), r.attempt(), r.operationId()));
+  }
+
+  /** Records the failure for its operation and schedules a retry. */
+  private void fail(Request r, String reason) {
+    int attempt = r.attempt() + 1;
+    Duration delay = settings.retryDelay(attempt);
+    // Whatever step failed, bringing the partition in line starts again from its Create.
+    RequestKind retry = r.kind() == RequestKind.DELETE ? RequestKind.DELETE : RequestKind.CREATE;
+    if (r.operationId() < 0) {
+      LOG.warn(
+          "Retry {} ({}) of partition {} of topic '{}' failed: {}; next try in {}",
+          attempt - 1, r.kind(), r.partition(), r.topic(), reason, delay);
+    } else {
+      LOG.debug("{} of partition {} of topic '{}' failed: {}", r.kind(), r.partition(), r.topic(), reason);
+    }
+    timers.startSingleTimer(
+        nextTimerKey++, new RetryPartitionRequest(retry, r.topic(), r.topicId(), r.partition(), attempt), delay);
+    settle(r, reason);
+  }
+
+  /** Counts {@code r} as done for its operation, failed if {@code failure} is not null. */
+  private void settle(Request r, String failure) {
+    Operation op = operations.get(r.operationId());
+    if (op == null) {
+      if (failure == null && r.attempt() > 0) {
+        LOG.info("Partition {} of topic '{}' is in line after {} retries", r.partition(), r.topic(), r.attempt());
+      }
+      return;
+    }
+    if (failure != null) {
+      op.failures.put(r.partition(), failure);
+    }
+    if (--op.outstanding == 0) {
+      operations.remove(r.operationId());
+      op.whenDone.accept(op.failures);
+    }
+  }
+
+  // ---- replies -------------------------------------------------------------------------------
+
+  /** Answers a command whose partition requests are all settled: {@code done}, unless some failed. */
+  private static void reply(
+      ActorRef<TopicResult> replyTo, TopicMetadata t, SortedMap<Integer, String> failures, String done, String what) {
+    if (failures.isEmpty()) {
+      replyTo.tell(TopicResult.ok(t));
+      return;
+    }
+    String message =
+        "Topic '" + t.name() + "' " + done + ", but " + failures.size() + " of its partitions did not confirm "
+            + what + " in time (" + summary(failures) + "); they are retried in the background";
+    LOG.warn("{}", message);
+    replyTo.tell(new TopicResult(TopicError.REQUEST_TIMED_OUT, message, t));
+  }
+
+  private static String summary(SortedMap<Integer, String> failures) {
+    String shown =
+        failures.entrySet().stream()
+            .limit(5)
+            .map(e -> "partition " + e.getKey() + ": " + e.getValue())
+            .collect(Collectors.joining("; "));
+    return failures.size() > 5 ? shown + "; and " + (failures.size() - 5) + " more" : shown;
+  }
+
+  private static String describe(PartitionError error, String message) {
+    return message == null ? error.name() : error + " (" + message + ")";
+  }
+
+  private static String describe(Throwable err, Duration timeout) {
+    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+    if (cause instanceof TimeoutException) {
+      return "no answer within " + timeout.toMillis() + " ms";
+    }
+    return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+  }
+
+  /** A copy that keeps {@code null} values (they mean "reset to default" in {@link AlterTopicConfig}). */
+  private static Map<String, String> copyOf(Map<String, String> configs) {
+    return configs == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(configs));
+  }
+}

@@ -1,0 +1,282 @@
+package dev.sluice.actors.registry;
+
+import dev.sluice.actors.registry.TopicRegistryEvent.PartitionsAdded;
+import dev.sluice.actors.registry.TopicRegistryEvent.TopicConfigAltered;
+import dev.sluice.actors.registry.TopicRegistryEvent.TopicCreated;
+import dev.sluice.actors.registry.TopicRegistryEvent.TopicDeleted;
+import dev.sluice.persistence.partition.TopicConfig;
+import dev.sluice.persistence.serialization.CborPersisted;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The topic table: every live topic by name. Immutable (a change copies the map) and also the
+ * registry's snapshot.
+ *
+ * <p>This is the registry's whole logic as a plain state machine: each {@code decide} method
+ * validates a command against the table and returns a {@link Decision} (an error, or the event to
+ * persist together with the resulting metadata); {@link #apply} folds an event into the next
+ * table. Both are pure: ids and clocks are passed in, nothing throws for bad input.
+ */
+public record TopicRegistryState(Map<String, TopicMetadata> topics) implements CborPersisted {
+
+  /** The largest partition count a topic may have. */
+  public static final int MAX_PARTITIONS = 100_000;
+
+  private static final Set<String> ENFORCED_SETTINGS =
+      Set.of(
+          TopicConfig.RETENTION_MS,
+          TopicConfig.RETENTION_BYTES,
+          TopicConfig.MAX_MESSAGE_BYTES,
+          TopicConfig.TIMESTAMP_TYPE,
+          TopicConfig.CLEANUP_POLICY);
+
+  public TopicRegistryState {
+    topics = topics == null ? Map.of() : Map.copyOf(topics);
+  }
+
+  public static TopicRegistryState empty() {
+    return new TopicRegistryState(Map.of());
+  }
+
+  /**
+   * The outcome of validating a command. {@code error == NONE} means accepted: then
+   * {@code topic} is the topic's metadata after the change (or, for a topic being deleted, the
+   * metadata it had) and {@code event} is what to persist, {@code null} when nothing changes.
+   */
+  public record Decision(TopicError error, String message, TopicRegistryEvent event, TopicMetadata topic) {
+    static Decision accept(TopicRegistryEvent event, TopicMetadata topic) {
+      return new Decision(TopicError.NONE, null, event, topic);
+    }
+
+    static Decision unchanged(TopicMetadata topic) {
+      return new Decision(TopicError.NONE, null, null, topic);
+    }
+
+    static Decision reject(TopicError error, String message) {
+      return new Decision(error, message, null, null);
+    }
+
+    public boolean accepted() {
+      return error == TopicError.NONE;
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  public Optional<TopicMetadata> topic(String name) {
+    return name == null ? Optional.empty() : Optional.ofNullable(topics.get(name));
+  }
+
+  /** Every topic, ordered by name. */
+  public List<TopicMetadata> list() {
+    List<TopicMetadata> out = new ArrayList<>(topics.values());
+    out.sort(Comparator.comparing(TopicMetadata::name));
+    return out;
+  }
+
+  // ---- decisions -----------------------------------------------------------------------------
+
+  /**
+   * Create {@code name} with {@code partitions} partitions and {@code configs} (Kafka names)
+   * over the defaults. {@code topicId} and {@code createdAtMillis} are chosen by the caller.
+   */
+  public Decision createTopic(
+      String name, int partitions, Map<String, String> configs, String topicId, long createdAtMillis) {
+    if (name == null) {
+      return missingName();
+    }
+    String problem = TopicNames.problem(name);
+    if (problem != null) {
+      return Decision.reject(TopicError.INVALID_TOPIC_EXCEPTION, problem);
+    }
+    if (topics.containsKey(name)) {
+      return Decision.reject(TopicError.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
+    }
+    String colliding = collidingTopic(name);
+    if (colliding != null) {
+      return Decision.reject(
+          TopicError.INVALID_TOPIC_EXCEPTION,
+          "Topic '" + name + "' collides with existing topic: " + colliding
+              + " ('.' and '_' are interchangeable in metric names)");
+    }
+    String countProblem = partitionCountProblem(partitions);
+    if (countProblem != null) {
+      return Decision.reject(TopicError.INVALID_PARTITIONS, countProblem);
+    }
+    TopicConfig config;
+    try {
+      config = TopicConfig.defaults().with(configs == null ? Map.of() : configs);
+    } catch (IllegalArgumentException e) { // TopicConfig.InvalidConfigException and its kin
+      return Decision.reject(TopicError.INVALID_CONFIG, e.getMessage());
+    }
+    TopicCreated event = new TopicCreated(name, topicId, partitions, config, createdAtMillis);
+    return Decision.accept(event, event.metadata());
+  }
+
+  /** Describe {@code name}: unchanged on success, with the topic's metadata. */
+  public Decision describeTopic(String name) {
+    if (name == null) {
+      return missingName();
+    }
+    TopicMetadata t = topics.get(name);
+    return t == null ? unknown(name) : Decision.unchanged(t);
+  }
+
+  /** Delete {@code name}; the decision's topic is the metadata it had. */
+  public Decision deleteTopic(String name) {
+    if (name == null) {
+      return missingName();
+    }
+    TopicMetadata t = topics.get(name);
+    if (t == null) {
+      return unknown(name);
+    }
+    return Decision.accept(new TopicDeleted(name, t.topicId()), t);
+  }
+
+  /** Grow {@code name} to {@code newTotalCount} partitions (Kafka's CreatePartitions). */
+  public Decision createPartitions(String name, int newTotalCount) {
+    if (name == null) {
+      return missingName();
+    }
+    TopicMetadata t = topics.get(name);
+    if (t == null) {
+      return unknown(name);
+    }
+    if (newTotalCount == t.partitions()) {
+      return Decision.reject(TopicError.INVALID_PARTITIONS, "Topic already has " + t.partitions() + " partitions.");
+    }
+    if (newTotalCount < t.partitions()) {
+      return Decision.reject(
+          TopicError.INVALID_PARTITIONS,
+          "Topic currently has " + t.partitions() + " partitions, which is higher than the requested "
+              + newTotalCount + ".");
+    }
+    String countProblem = partitionCountProblem(newTotalCount);
+    if (countProblem != null) {
+      return Decision.reject(TopicError.INVALID_PARTITIONS, countProblem);
+    }
+    return Decision.accept(
+        new PartitionsAdded(name, t.topicId(), t.partitions(), newTotalCount), t.withPartitions(newTotalCount));
+  }
+
+  /**
+   * Change some settings of {@code name}, like Kafka's IncrementalAlterConfigs: each entry sets
+   * that setting; an entry whose value is {@code null} resets it to its default. Settings not
+   * mentioned keep their values. A change that changes nothing is accepted without an event.
+   */
+  public Decision alterConfig(String name, Map<String, String> configs) {
+    if (name == null) {
+      return missingName();
+    }
+    TopicMetadata t = topics.get(name);
+    if (t == null) {
+      return unknown(name);
+    }
+    Map<String, String> merged = new TreeMap<>(t.config().asKafkaConfigs());
+    for (Map.Entry<String, String> e : (configs == null ? Map.<String, String>of() : configs).entrySet()) {
+      if (e.getValue() != null) {
+        merged.put(e.getKey(), e.getValue());
+      } else if (ENFORCED_SETTINGS.contains(e.getKey()) || TopicConfig.ACCEPTED_UNENFORCED.contains(e.getKey())) {
+        merged.remove(e.getKey());
+      } else {
+        return Decision.reject(TopicError.INVALID_CONFIG, "unknown topic setting '" + e.getKey() + "'");
+      }
+    }
+    TopicConfig config;
+    try {
+      config = TopicConfig.defaults().with(merged);
+    } catch (IllegalArgumentException e) {
+      return Decision.reject(TopicError.INVALID_CONFIG, e.getMessage());
+    }
+    if (config.equals(t.config())) {
+      return Decision.unchanged(t);
+    }
+    return Decision.accept(new TopicConfigAltered(name, t.topicId(), config), t.withConfig(config));
+  }
+
+  // ---- events --------------------------------------------------------------------------------
+
+  /**
+   * The table after {@code event}. An event that does not fit the table (its topic id names
+   * another incarnation) leaves it unchanged: replay never fails.
+   */
+  public TopicRegistryState apply(TopicRegistryEvent event) {
+    if (event instanceof TopicCreated c) {
+      return with(c.name(), c.metadata());
+    }
+    TopicMetadata t = topics.get(event.name());
+    if (t == null || !t.topicId().equals(topicIdOf(event))) {
+      return this;
+    }
+    if (event instanceof TopicDeleted) {
+      return with(t.name(), null);
+    } else if (event instanceof PartitionsAdded a) {
+      return with(t.name(), t.withPartitions(a.newCount()));
+    } else if (event instanceof TopicConfigAltered c) {
+      return with(t.name(), t.withConfig(c.config()));
+    }
+    throw new IllegalStateException("unhandled registry event " + event.getClass().getName());
+  }
+
+  private static String topicIdOf(TopicRegistryEvent event) {
+    if (event instanceof TopicDeleted d) {
+      return d.topicId();
+    } else if (event instanceof PartitionsAdded a) {
+      return a.topicId();
+    } else if (event instanceof TopicConfigAltered c) {
+      return c.topicId();
+    }
+    return ((TopicCreated) event).topicId();
+  }
+
+  private TopicRegistryState with(String name, TopicMetadata topicOrNull) {
+    Map<String, TopicMetadata> next = new HashMap<>(topics);
+    if (topicOrNull == null) {
+      next.remove(name);
+    } else {
+      next.put(name, topicOrNull);
+    }
+    return new TopicRegistryState(next);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private String collidingTopic(String name) {
+    if (name.indexOf('.') < 0 && name.indexOf('_') < 0) {
+      return null;
+    }
+    String key = TopicNames.collisionKey(name);
+    for (String existing : topics.keySet()) {
+      if (TopicNames.collisionKey(existing).equals(key)) {
+        return existing;
+      }
+    }
+    return null;
+  }
+
+  private static String partitionCountProblem(int count) {
+    if (count < 1) {
+      return "Number of partitions must be at least 1, got " + count + ".";
+    }
+    if (count > MAX_PARTITIONS) {
+      return "Number of partitions must be at most " + MAX_PARTITIONS + ", got " + count + ".";
+    }
+    return null;
+  }
+
+  private static Decision missingName() {
+    return Decision.reject(TopicError.INVALID_REQUEST, "the request names no topic");
+  }
+
+  private static Decision unknown(String name) {
+    return Decision.reject(TopicError.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist.");
+  }
+}

@@ -1,0 +1,89 @@
+package dev.sluice.engine;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.OptionalInt;
+
+/**
+ * A node's claim on its data directory: an exclusive lock (one process per data directory) and
+ * the node id recorded in {@code node.id} on first start. A later start with a different id is
+ * refused: a data directory holds one node's logs and is never served under another name.
+ */
+final class NodeIdentity implements AutoCloseable {
+  static final String ID_FILE = "node.id";
+  static final String LOCK_FILE = ".lock";
+
+  private final int nodeId;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+
+  private NodeIdentity(int nodeId, FileChannel lockChannel, FileLock lock) {
+    this.nodeId = nodeId;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * Locks {@code dataDir} (creating it) and settles the node id: the recorded one, which must
+   * equal {@code requested} when both exist; else {@code requested}, else {@code defaultId}.
+   *
+   * @throws IllegalStateException if another process holds the directory or the ids disagree
+   */
+  static NodeIdentity claim(Path dataDir, OptionalInt requested, int defaultId) throws IOException {
+    Files.createDirectories(dataDir);
+    FileChannel channel =
+        FileChannel.open(dataDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IllegalStateException("data directory " + dataDir + " is in use by another Sluice node");
+    }
+    try {
+      Path idFile = dataDir.resolve(ID_FILE);
+      int id;
+      if (Files.exists(idFile)) {
+        int recorded = Integer.parseInt(Files.readString(idFile, UTF_8).trim());
+        if (requested.isPresent() && requested.getAsInt() != recorded) {
+          throw new IllegalStateException(
+              "data directory " + dataDir + " belongs to node " + recorded + ", not node " + requested.getAsInt()
+                  + ": start it with --node-id " + recorded + " or use another data directory");
+        }
+        id = recorded;
+      } else {
+        id = requested.orElse(defaultId);
+        Path tmp = dataDir.resolve(ID_FILE + ".tmp");
+        Files.writeString(tmp, id + "\n", UTF_8);
+        Files.move(tmp, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      return new NodeIdentity(id, channel, lock);
+    } catch (IOException | RuntimeException e) {
+      lock.release();
+      channel.close();
+      throw e;
+    }
+  }
+
+  int nodeId() {
+    return nodeId;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (lock.isValid()) {
+      lock.release();
+    }
+    lockChannel.close();
+  }
+}

@@ -1,0 +1,155 @@
+package dev.sluice.engine;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.sluice.actors.partition.PartitionEntity;
+import dev.sluice.actors.partition.PartitionSettings;
+import dev.sluice.actors.registry.TopicRegistry;
+import dev.sluice.persistence.SluiceConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Sluice node: an ActorSystem in a Pekko cluster (a cluster of one unless seed nodes are
+ * configured), Cluster Sharding for partition entities and the topic registry, the local
+ * LevelDB journal under the node's data directory.
+ *
+ * <p>{@link #close()} (and SIGTERM, through Pekko's JVM shutdown hook) runs coordinated
+ * shutdown: the node leaves the cluster, entities stop, the journal finishes its writes and
+ * closes, then the data directory is released.
+ */
+public final class SluiceNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SluiceNode.class);
+  /** Every node of a cluster runs an ActorSystem of this name. */
+  public static final String SYSTEM_NAME = "sluice";
+
+  private final ActorSystem<Void> system;
+  private final NodeIdentity identity;
+  private final Path dataDir;
+
+  private SluiceNode(ActorSystem<Void> system, NodeIdentity identity, Path dataDir) {
+    this.system = system;
+    this.identity = identity;
+    this.dataDir = dataDir;
+  }
+
+  public static SluiceNode start(NodeSettings settings) {
+    return start(settings, Clock.systemUTC());
+  }
+
+  /** Starts a node; {@code clock} drives retention (tests inject their own). */
+  public static SluiceNode start(NodeSettings settings, Clock clock) {
+    Path dataDir = settings.dataDir().toAbsolutePath().normalize();
+    Config fileConfig =
+        settings.configFile().map(f -> {
+          if (!Files.isReadable(f)) {
+            throw new IllegalArgumentException("config file " + f + " does not exist or is not readable");
+          }
+          return ConfigFactory.parseFile(f.toFile());
+        }).orElse(ConfigFactory.empty());
+    Config defaults = SluiceConfig.load(fileConfig);
+    NodeIdentity identity;
+    try {
+      identity = NodeIdentity.claim(dataDir, settings.nodeId(), defaults.getInt("sluice.node.id"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot use data directory " + dataDir, e);
+    }
+    try {
+      Map<String, Object> overrides = new HashMap<>();
+      overrides.put("sluice.data-dir", dataDir.toString());
+      overrides.put("sluice.node.id", identity.nodeId());
+      settings.kafkaPort().ifPresent(p -> overrides.put("sluice.kafka.port", p));
+      settings.clusterPort().ifPresent(p -> overrides.put("pekko.remote.artery.canonical.port", p));
+      Config config = SluiceConfig.load(ConfigFactory.parseMap(overrides).withFallback(fileConfig));
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+      SluiceNode node = new SluiceNode(system, identity, dataDir);
+      node.boot(clock);
+      return node;
+    } catch (RuntimeException e) {
+      closeQuietly(identity);
+      throw e;
+    }
+  }
+
+  private void boot(Clock clock) {
+    Config config = system.settings().config();
+    Cluster cluster = Cluster.get(system);
+    if (config.getList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    PartitionEntity.init(system, PartitionSettings.fromConfig(config), clock);
+    TopicRegistry.init(system);
+    // Start the registry now: its recovery opens the journal (a bad data directory fails here,
+    // not at the first request) and re-checks every topic's partitions.
+    TopicRegistry.entityRef(system).tell(new TopicRegistry.ListTopics(system.ignoreRef()));
+    system.getWhenTerminated().whenComplete((done, err) -> closeQuietly(identity));
+    LOG.info(
+        "Sluice node {} started: data-dir={} cluster={} fsync={}",
+        identity.nodeId(),
+        dataDir,
+        cluster.selfMember().address(),
+        config.getString("sluice.log.fsync"));
+  }
+
+  private static void closeQuietly(NodeIdentity identity) {
+    try {
+      identity.close();
+    } catch (IOException e) {
+      LOG.warn("Releasing the data directory lock failed", e);
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public int nodeId() {
+    return identity.nodeId();
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The partition entity of {@code topic}-{@code partition}, wherever sharding runs it. */
+  public EntityRef<PartitionEntity.Command> partition(String topic, int partition) {
+    return ClusterSharding.get(system).entityRefFor(PartitionEntity.ENTITY_TYPE_KEY, PartitionEntity.entityId(topic, partition));
+  }
+
+  /** The topic registry. */
+  public EntityRef<TopicRegistry.Command> registry() {
+    return TopicRegistry.entityRef(system);
+  }
+
+  public CompletionStage<Done> whenTerminated() {
+    return system.getWhenTerminated();
+  }
+
+  /** Runs coordinated shutdown and waits (bounded) until the node has stopped. */
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(60).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("Node {} did not stop within 60 s", identity.nodeId(), e);
+    }
+  }
+}
