@@ -24,7 +24,7 @@ class LauncherIT {
   void startsANodeAndStopsItCleanlyOnSigterm() throws Exception {
     Path dataDir = tmp.resolve("nested").resolve("data");
     Process node =
-        new ProcessBuilder("bash", "bin/sluice", "node", "--data-dir", dataDir.toString(), "--cluster-port", "0")
+        new ProcessBuilder("bash", "bin/sluice", "node", "--data-dir", dataDir.toString(), "--cluster-port", "0", "--kafka-port", "0")
             .redirectErrorStream(true)
             .start();
     StringBuffer output = new StringBuffer();

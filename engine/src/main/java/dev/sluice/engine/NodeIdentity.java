@@ -19,6 +19,7 @@ import java.util.OptionalInt;
 final class NodeIdentity implements AutoCloseable {
   static final String ID_FILE = "node.id";
   static final String LOCK_FILE = ".lock";
+  static final String CLUSTER_ID_FILE = "cluster.id";
 
   private final int nodeId;
   private final FileChannel lockChannel;
@@ -77,6 +78,19 @@ final class NodeIdentity implements AutoCloseable {
 
   int nodeId() {
     return nodeId;
+  }
+
+  /** The Kafka cluster id, recorded in the data directory on first start. */
+  static String clusterId(Path dataDir) throws IOException {
+    Path file = dataDir.resolve(CLUSTER_ID_FILE);
+    if (Files.exists(file)) {
+      return Files.readString(file, UTF_8).trim();
+    }
+    String id = org.apache.kafka.common.Uuid.randomUuid().toString();
+    Path tmp = dataDir.resolve(CLUSTER_ID_FILE + ".tmp");
+    Files.writeString(tmp, id + "\n", UTF_8);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return id;
   }
 
   @Override

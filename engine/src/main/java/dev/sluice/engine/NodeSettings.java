@@ -45,6 +45,10 @@ public record NodeSettings(
     return new NodeSettings(dataDir, nodeId, kafkaPort, OptionalInt.of(port), configFile);
   }
 
+  public NodeSettings withKafkaPort(int port) {
+    return new NodeSettings(dataDir, nodeId, OptionalInt.of(port), clusterPort, configFile);
+  }
+
   public NodeSettings withNodeId(int id) {
     return new NodeSettings(dataDir, OptionalInt.of(id), kafkaPort, clusterPort, configFile);
   }

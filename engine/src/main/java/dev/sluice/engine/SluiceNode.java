@@ -4,7 +4,14 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionSettings;
+import dev.sluice.actors.producer.ProducerIdAllocator;
 import dev.sluice.actors.registry.TopicRegistry;
+import dev.sluice.engine.kafka.GatewayContext;
+import dev.sluice.engine.kafka.KafkaGateway;
+import dev.sluice.engine.kafka.KafkaSettings;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import dev.sluice.persistence.SluiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +50,7 @@ public final class SluiceNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final NodeIdentity identity;
   private final Path dataDir;
+  private volatile KafkaGateway gateway;
 
   private SluiceNode(ActorSystem<Void> system, NodeIdentity identity, Path dataDir) {
     this.system = system;
@@ -80,7 +88,12 @@ public final class SluiceNode implements AutoCloseable {
       Config config = SluiceConfig.load(ConfigFactory.parseMap(overrides).withFallback(fileConfig));
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
       SluiceNode node = new SluiceNode(system, identity, dataDir);
-      node.boot(clock);
+      try {
+        node.boot(clock);
+      } catch (RuntimeException e) {
+        node.close();
+        throw e;
+      }
       return node;
     } catch (RuntimeException e) {
       closeQuietly(identity);
@@ -99,12 +112,34 @@ public final class SluiceNode implements AutoCloseable {
     // Start the registry now: its recovery opens the journal (a bad data directory fails here,
     // not at the first request) and re-checks every topic's partitions.
     TopicRegistry.entityRef(system).tell(new TopicRegistry.ListTopics(system.ignoreRef()));
+    ProducerIdAllocator.init(system);
+    KafkaSettings kafka = KafkaSettings.fromConfig(config);
+    if (kafka.enabled()) {
+      String clusterId;
+      try {
+        clusterId = NodeIdentity.clusterId(dataDir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot record the cluster id in " + dataDir, e);
+      }
+      KafkaGateway started = KafkaGateway.start(system, new GatewayContext(system, identity.nodeId(), clusterId, kafka));
+      gateway = started;
+      // stop taking Kafka connections first when the node shuts down
+      CoordinatedShutdown.get(Adapter.toClassic(system))
+          .addTask(
+              CoordinatedShutdown.PhaseServiceUnbind(),
+              "kafka-gateway-unbind",
+              () -> {
+                started.close();
+                return CompletableFuture.completedFuture(Done.getInstance());
+              });
+    }
     system.getWhenTerminated().whenComplete((done, err) -> closeQuietly(identity));
     LOG.info(
-        "Sluice node {} started: data-dir={} cluster={} fsync={}",
+        "Sluice node {} started: data-dir={} cluster={} kafka={} fsync={}",
         identity.nodeId(),
         dataDir,
         cluster.selfMember().address(),
+        gateway == null ? "off" : kafka.advertisedHost() + ":" + kafkaPort(),
         config.getString("sluice.log.fsync"));
   }
 
@@ -114,6 +149,12 @@ public final class SluiceNode implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("Releasing the data directory lock failed", e);
     }
+  }
+
+  /** The port the Kafka gateway listens on (the bound one when configured as 0), or -1 if off. */
+  public int kafkaPort() {
+    KafkaGateway g = gateway;
+    return g == null ? -1 : g.localAddress().getPort();
   }
 
   public ActorSystem<Void> system() {

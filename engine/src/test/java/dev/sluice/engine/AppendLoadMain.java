@@ -24,7 +24,7 @@ public final class AppendLoadMain {
 
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, true);
-    SluiceNode node = SluiceNode.start(NodeSettings.of(Path.of(args[0])).withClusterPort(0));
+    SluiceNode node = SluiceNode.start(NodeSettings.of(Path.of(args[0])).withClusterPort(0).withKafkaPort(0));
     Duration timeout = Duration.ofSeconds(30);
     PartitionEntity.Ack created =
         node.partition(TOPIC, 0)

@@ -69,7 +69,7 @@ class CrashRecoveryTest {
     Map<Long, long[]> ackedAtKill = new HashMap<>(acked);
     assertTrue(ackedAtKill.size() >= 1000);
 
-    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0))) {
+    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0).withKafkaPort(0))) {
       PartitionEntity.PartitionInfo info =
           node.partition(AppendLoadMain.TOPIC, 0)
               .<PartitionEntity.PartitionInfo>ask(PartitionEntity.Describe::new, Duration.ofSeconds(30))

@@ -32,7 +32,7 @@ class SluiceNodeTest {
 
   @Test
   void topicsAndRecordsSurviveARestart() throws Exception {
-    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0))) {
+    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0).withKafkaPort(0))) {
       TopicRegistry.TopicResult created =
           await(node.registry().<TopicRegistry.TopicResult>ask(r -> new TopicRegistry.CreateTopic("orders", 3, Map.of("retention.ms", "-1"), r), ASK));
       assertEquals(TopicError.NONE, created.error(), created.message());
@@ -46,7 +46,7 @@ class SluiceNodeTest {
       }
       assertEquals(1, node.nodeId());
     }
-    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0))) {
+    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0).withKafkaPort(0))) {
       TopicRegistry.TopicList topics = await(node.registry().<TopicRegistry.TopicList>ask(TopicRegistry.ListTopics::new, ASK));
       assertEquals(List.of("orders"), topics.topics().stream().map(t -> t.name()).toList());
       assertEquals(-1, topics.topics().get(0).config().retentionMs());
@@ -58,17 +58,17 @@ class SluiceNodeTest {
 
   @Test
   void aDataDirectoryKeepsItsNodeIdAndServesOneNodeAtATime() throws Exception {
-    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withNodeId(7).withClusterPort(0))) {
+    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withNodeId(7).withClusterPort(0).withKafkaPort(0))) {
       assertEquals(7, node.nodeId());
       assertEquals("7", Files.readString(dataDir.resolve("node.id")).trim());
       IllegalStateException inUse =
-          assertThrows(IllegalStateException.class, () -> SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0)));
+          assertThrows(IllegalStateException.class, () -> SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0).withKafkaPort(0)));
       assertTrue(inUse.getMessage().contains("in use"), inUse.getMessage());
     }
     IllegalStateException other =
-        assertThrows(IllegalStateException.class, () -> SluiceNode.start(NodeSettings.of(dataDir).withNodeId(8).withClusterPort(0)));
+        assertThrows(IllegalStateException.class, () -> SluiceNode.start(NodeSettings.of(dataDir).withNodeId(8).withClusterPort(0).withKafkaPort(0)));
     assertTrue(other.getMessage().contains("belongs to node 7"), other.getMessage());
-    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0))) {
+    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0).withKafkaPort(0))) {
       assertEquals(7, node.nodeId(), "without --node-id the recorded id is used");
     }
   }

@@ -78,7 +78,7 @@ class AppendBenchmark {
     Files.writeString(conf, "sluice.log.fsync = " + s.fsync() + "\npekko.loglevel = WARNING\n" + journalConf);
     Files.createDirectories(dir.resolve("stock-journal"));
     NodeSettings settings =
-        new NodeSettings(dir.resolve("node"), OptionalInt.empty(), OptionalInt.empty(), OptionalInt.of(0), Optional.of(conf));
+        new NodeSettings(dir.resolve("node"), OptionalInt.empty(), OptionalInt.of(0), OptionalInt.of(0), Optional.of(conf));
     try (SluiceNode node = SluiceNode.start(settings)) {
       int perBatch = Math.max(1, BATCH_BYTES / (s.recordBytes() + 12));
       long batchesPerPartition = (records / s.partitions() + perBatch - 1) / perBatch;

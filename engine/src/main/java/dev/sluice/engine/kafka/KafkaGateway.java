@@ -1,0 +1,117 @@
+package dev.sluice.engine.kafka;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's Kafka-protocol listener, on Pekko Streams TCP. Per connection: length-prefixed
+ * framing with a maximum frame size, requests served concurrently up to
+ * {@code max-in-flight-per-connection} (pipelining) with responses written in request order,
+ * and TCP backpressure beyond that. A frame that is oversized, malformed or of an API/version
+ * this broker did not advertise closes that connection only, with a log line saying why.
+ */
+public final class KafkaGateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaGateway.class);
+
+  private final Tcp.ServerBinding binding;
+  private final KafkaApis apis;
+
+  private KafkaGateway(Tcp.ServerBinding binding, KafkaApis apis) {
+    this.binding = binding;
+    this.apis = apis;
+  }
+
+  /** Binds the listener (fails if the port is taken) and serves until {@link #close()}. */
+  public static KafkaGateway start(ActorSystem<?> system, GatewayContext context) {
+    KafkaSettings settings = context.settings();
+    KafkaApis apis = new KafkaApis(handlers(context));
+    CompletionStage<Tcp.ServerBinding> bound =
+        Tcp.get(system)
+            .bind(settings.host(), settings.port())
+            .to(
+                Sink.foreach(
+                    connection -> {
+                      String remote = connection.remoteAddress().toString();
+                      connection.handleWith(connectionFlow(apis, settings, remote), system);
+                    }))
+            .run(system);
+    try {
+      Tcp.ServerBinding binding = bound.toCompletableFuture().get(30, TimeUnit.SECONDS);
+      context.boundTo(binding.localAddress().getPort());
+      LOG.info("Kafka gateway listening on {} (advertised as {}:{})", binding.localAddress(), settings.advertisedHost(), binding.localAddress().getPort());
+      return new KafkaGateway(binding, apis);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot listen for Kafka clients on " + settings.host() + ":" + settings.port() + ": " + rootMessage(e), e);
+    }
+  }
+
+  static List<ApiHandler> handlers(GatewayContext context) {
+    return List.of(
+        new MetadataHandler(context),
+        new ProduceHandler(context),
+        new FetchHandler(context),
+        new ListOffsetsHandler(context),
+        new InitProducerIdHandler(context),
+        new AdminHandlers.CreateTopics(context),
+        new AdminHandlers.DeleteTopics(context),
+        new AdminHandlers.CreatePartitions(context),
+        new AdminHandlers.DescribeConfigs(context),
+        new AdminHandlers.DescribeCluster(context));
+  }
+
+  private static Flow<ByteString, ByteString, NotUsed> connectionFlow(KafkaApis apis, KafkaSettings settings, String remote) {
+    return Flow.<ByteString>create()
+        .via(Framing.lengthField(4, 0, settings.maxFrameBytes() + 4, ByteOrder.BIG_ENDIAN))
+        .mapAsync(settings.maxInFlightPerConnection(), frame -> apis.serve(frame.drop(4).asByteBuffer()))
+        .filter(Optional::isPresent)
+        .map(Optional::get)
+        .watchTermination(
+            (notUsed, done) -> {
+              done.whenComplete(
+                  (d, error) -> {
+                    if (error != null) {
+                      LOG.warn("Closing Kafka connection from {}: {}", remote, rootMessage(error));
+                    }
+                  });
+              return NotUsed.getInstance();
+            });
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
+  /** The bound address (the actual port when configured with port 0). */
+  public InetSocketAddress localAddress() {
+    return binding.localAddress();
+  }
+
+  /** Stops accepting connections. */
+  @Override
+  public void close() {
+    try {
+      binding.unbind().toCompletableFuture().get(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("Unbinding the Kafka gateway failed", e);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.sluice.engine.kafka;
+
+import dev.sluice.actors.registry.TopicError;
+import dev.sluice.actors.registry.TopicMetadata;
+import dev.sluice.actors.registry.TopicNames;
+import dev.sluice.actors.registry.TopicRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Metadata: this node as the only broker, leader and sole replica of every partition; all
+ * topics or the requested ones, with stable topic ids. A requested topic that does not exist is
+ * created when the client allows it and {@code sluice.kafka.auto-create-topics} is on (Kafka's
+ * {@code auto.create.topics.enable}), with {@code sluice.kafka.num-partitions} partitions.
+ */
+final class MetadataHandler implements ApiHandler {
+  private final GatewayContext context;
+
+  MetadataHandler(GatewayContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public ApiKeys apiKey() {
+    return ApiKeys.METADATA;
+  }
+
+  @Override
+  public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
+    MetadataRequestData req = request.bodyAs(MetadataRequestData.class);
+    boolean all = req.topics() == null || (request.version() == 0 && req.topics().isEmpty());
+    boolean autoCreate = (request.version() < 4 || req.allowAutoTopicCreation()) && context.settings().autoCreateTopics();
+    return context
+        .<TopicRegistry.TopicList>askRegistry(TopicRegistry.ListTopics::new)
+        .thenComposeAsync(
+            list -> {
+              Map<String, TopicMetadata> byName = new HashMap<>();
+              Map<Uuid, TopicMetadata> byId = new HashMap<>();
+              for (TopicMetadata t : list.topics()) {
+                byName.put(t.name(), t);
+                byId.put(GatewayContext.kafkaUuid(t.topicId()), t);
+              }
+              if (all) {
+                MetadataResponseData resp = base();
+                for (TopicMetadata t : list.topics()) {
+                  resp.topics().add(topic(t));
+                }
+                return CompletableFuture.completedFuture(resp);
+              }
+              List<CompletableFuture<MetadataResponseData.MetadataResponseTopic>> topics = new ArrayList<>();
+              for (MetadataRequestData.MetadataRequestTopic rt : req.topics()) {
+                topics.add(resolve(rt, byName, byId, autoCreate).toCompletableFuture());
+              }
+              return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      v -> {
+                        MetadataResponseData resp = base();
+                        for (CompletableFuture<MetadataResponseData.MetadataResponseTopic> t : topics) {
+                          MetadataResponseData.MetadataResponseTopic topic = t.join();
+                          if (topic.name() == null || resp.topics().find(topic.name()) == null) {
+                            resp.topics().add(topic);
+                          }
+                        }
+                        return resp;
+                      });
+            },
+            context.executor())
+        .handle(
+            (resp, err) ->
+                Optional.<ApiMessage>of(err == null ? resp : base().setErrorCode(Errors.REQUEST_TIMED_OUT.code())));
+  }
+
+  private CompletionStage<MetadataResponseData.MetadataResponseTopic> resolve(
+      MetadataRequestData.MetadataRequestTopic rt, Map<String, TopicMetadata> byName, Map<Uuid, TopicMetadata> byId, boolean autoCreate) {
+    if (rt.name() == null) {
+      TopicMetadata t = byId.get(rt.topicId());
+      return CompletableFuture.completedFuture(
+          t != null ? topic(t) : error(null, Errors.UNKNOWN_TOPIC_ID).setTopicId(rt.topicId()));
+    }
+    TopicMetadata known = byName.get(rt.name());
+    if (known != null) {
+      return CompletableFuture.completedFuture(topic(known));
+    }
+    if (TopicNames.problem(rt.name()) != null) {
+      return CompletableFuture.completedFuture(error(rt.name(), Errors.INVALID_TOPIC_EXCEPTION));
+    }
+    if (!autoCreate) {
+      return CompletableFuture.completedFuture(error(rt.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION));
+    }
+    return context
+        .<TopicRegistry.TopicResult>askRegistry(
+            r -> new TopicRegistry.CreateTopic(rt.name(), context.settings().defaultPartitions(), Map.of(), r))
+        .thenCompose(
+            created -> {
+              if (created.error() == TopicError.NONE) {
+                return CompletableFuture.completedFuture(topic(created.topic()));
+              }
+              if (created.error() == TopicError.TOPIC_ALREADY_EXISTS) { // created concurrently
+                return context
+                    .<TopicRegistry.TopicResult>askRegistry(r -> new TopicRegistry.DescribeTopic(rt.name(), r))
+                    .thenApply(d -> d.error() == TopicError.NONE ? topic(d.topic()) : error(rt.name(), Errors.LEADER_NOT_AVAILABLE));
+              }
+              // the partitions are still being created: the client retries
+              return CompletableFuture.completedFuture(
+                  error(rt.name(), created.error() == TopicError.REQUEST_TIMED_OUT ? Errors.LEADER_NOT_AVAILABLE : KafkaErrors.of(created.error())));
+            })
+        .exceptionally(e -> error(rt.name(), Errors.LEADER_NOT_AVAILABLE));
+  }
+
+  private MetadataResponseData base() {
+    MetadataResponseData resp =
+        new MetadataResponseData().setClusterId(context.clusterId()).setControllerId(context.nodeId());
+    resp.brokers()
+        .add(
+            new MetadataResponseData.MetadataResponseBroker()
+                .setNodeId(context.nodeId())
+                .setHost(context.advertisedHost())
+                .setPort(context.advertisedPort()));
+    return resp;
+  }
+
+  private MetadataResponseData.MetadataResponseTopic topic(TopicMetadata t) {
+    MetadataResponseData.MetadataResponseTopic topic =
+        new MetadataResponseData.MetadataResponseTopic()
+            .setName(t.name())
+            .setTopicId(GatewayContext.kafkaUuid(t.topicId()))
+            .setIsInternal(false);
+    List<Integer> self = List.of(context.nodeId());
+    for (int p = 0; p < t.partitions(); p++) {
+      topic.partitions()
+          .add(
+              new MetadataResponseData.MetadataResponsePartition()
+                  .setPartitionIndex(p)
+                  .setLeaderId(context.nodeId())
+                  .setLeaderEpoch(0)
+                  .setReplicaNodes(self)
+                  .setIsrNodes(self)
+                  .setOfflineReplicas(List.of()));
+    }
+    return topic;
+  }
+
+  private static MetadataResponseData.MetadataResponseTopic error(String name, Errors error) {
+    return new MetadataResponseData.MetadataResponseTopic().setName(name).setErrorCode(error.code());
+  }
+}
