@@ -43,7 +43,7 @@ public final class GatewayContext {
   }
 
   void boundTo(int port) {
-    this.advertisedPort = port;
+    this.advertisedPort = settings.advertisedPort() > 0 ? settings.advertisedPort() : port;
   }
 
   public String advertisedHost() {

@@ -52,7 +52,7 @@ public final class KafkaGateway implements AutoCloseable {
     try {
       Tcp.ServerBinding binding = bound.toCompletableFuture().get(30, TimeUnit.SECONDS);
       context.boundTo(binding.localAddress().getPort());
-      LOG.info("Kafka gateway listening on {} (advertised as {}:{})", binding.localAddress(), settings.advertisedHost(), binding.localAddress().getPort());
+      LOG.info("Kafka gateway listening on {} (advertised as {}:{})", binding.localAddress(), settings.advertisedHost(), context.advertisedPort());
       return new KafkaGateway(binding, apis);
     } catch (Exception e) {
       throw new IllegalStateException(
