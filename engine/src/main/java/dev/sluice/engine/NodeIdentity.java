@@ -64,9 +64,7 @@ final class NodeIdentity implements AutoCloseable {
         id = recorded;
       } else {
         id = requested.orElse(defaultId);
-        Path tmp = dataDir.resolve(ID_FILE + ".tmp");
-        Files.writeString(tmp, id + "\n", UTF_8);
-        Files.move(tmp, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        writeAtomically(idFile, Integer.toString(id));
       }
       return new NodeIdentity(id, channel, lock);
     } catch (IOException | RuntimeException e) {
@@ -87,10 +85,15 @@ final class NodeIdentity implements AutoCloseable {
       return Files.readString(file, UTF_8).trim();
     }
     String id = org.apache.kafka.common.Uuid.randomUuid().toString();
-    Path tmp = dataDir.resolve(CLUSTER_ID_FILE + ".tmp");
-    Files.writeString(tmp, id + "\n", UTF_8);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    writeAtomically(file, id);
     return id;
+  }
+
+  /** Writes {@code value} and a newline to {@code file} via a rename, so a crash leaves old or new. */
+  private static void writeAtomically(Path file, String value) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, value + "\n", UTF_8);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Override

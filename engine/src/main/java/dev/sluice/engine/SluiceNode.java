@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionSettings;
+import dev.sluice.actors.group.GroupCoordinator;
+import dev.sluice.actors.group.GroupDirectory;
 import dev.sluice.actors.producer.ProducerIdAllocator;
 import dev.sluice.actors.registry.TopicRegistry;
 import dev.sluice.engine.kafka.GatewayContext;
@@ -113,6 +115,8 @@ public final class SluiceNode implements AutoCloseable {
     // not at the first request) and re-checks every topic's partitions.
     TopicRegistry.entityRef(system).tell(new TopicRegistry.ListTopics(system.ignoreRef()));
     ProducerIdAllocator.init(system);
+    GroupDirectory.init(system);
+    GroupCoordinator.init(system);
     KafkaSettings kafka = KafkaSettings.fromConfig(config);
     if (kafka.enabled()) {
       String clusterId;

@@ -64,6 +64,11 @@ final class KafkaApis {
    * be closed.
    */
   CompletionStage<Optional<ByteString>> serve(ByteBuffer frame) {
+    return serve(frame, "");
+  }
+
+  /** As {@link #serve(ByteBuffer)}, for a connection from {@code clientHost}. */
+  CompletionStage<Optional<ByteString>> serve(ByteBuffer frame, String clientHost) {
     if (frame.remaining() < 8) {
       throw new ProtocolViolation("request of " + frame.remaining() + " bytes is shorter than a request header");
     }
@@ -82,7 +87,7 @@ final class KafkaApis {
           "unsupported version " + version + " of " + handler.apiKey() + " (supported "
               + handler.minVersion() + ".." + handler.maxVersion() + ")");
     }
-    KafkaRequest request = decode(frame, handler.apiKey());
+    KafkaRequest request = decode(frame, handler.apiKey(), clientHost);
     CompletionStage<Optional<ApiMessage>> response;
     try {
       response = handler.handle(request);
@@ -93,7 +98,7 @@ final class KafkaApis {
     return response.thenApply(body -> body.map(b -> encode(request.header(), b)));
   }
 
-  private static KafkaRequest decode(ByteBuffer frame, ApiKeys apiKey) {
+  private static KafkaRequest decode(ByteBuffer frame, ApiKeys apiKey, String clientHost) {
     try {
       ByteBuffer buf = frame.duplicate();
       RequestHeader header = RequestHeader.parse(buf);
@@ -101,7 +106,7 @@ final class KafkaApis {
       if (buf.hasRemaining()) {
         throw new ProtocolViolation(buf.remaining() + " bytes left over after " + apiKey + " v" + header.apiVersion());
       }
-      return new KafkaRequest(header, body);
+      return new KafkaRequest(header, body, clientHost);
     } catch (ProtocolViolation e) {
       throw e;
     } catch (RuntimeException e) {

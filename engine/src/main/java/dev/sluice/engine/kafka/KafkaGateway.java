@@ -45,7 +45,7 @@ public final class KafkaGateway implements AutoCloseable {
             .to(
                 Sink.foreach(
                     connection -> {
-                      String remote = connection.remoteAddress().toString();
+                      InetSocketAddress remote = connection.remoteAddress();
                       connection.handleWith(connectionFlow(apis, settings, remote), system);
                     }))
             .run(system);
@@ -61,7 +61,8 @@ public final class KafkaGateway implements AutoCloseable {
   }
 
   static List<ApiHandler> handlers(GatewayContext context) {
-    return List.of(
+    List<ApiHandler> handlers = new java.util.ArrayList<>(GroupHandlers.all(context));
+    handlers.addAll(List.of(
         new MetadataHandler(context),
         new ProduceHandler(context),
         new FetchHandler(context),
@@ -71,13 +72,15 @@ public final class KafkaGateway implements AutoCloseable {
         new AdminHandlers.DeleteTopics(context),
         new AdminHandlers.CreatePartitions(context),
         new AdminHandlers.DescribeConfigs(context),
-        new AdminHandlers.DescribeCluster(context));
+        new AdminHandlers.DescribeCluster(context)));
+    return handlers;
   }
 
-  private static Flow<ByteString, ByteString, NotUsed> connectionFlow(KafkaApis apis, KafkaSettings settings, String remote) {
+  private static Flow<ByteString, ByteString, NotUsed> connectionFlow(KafkaApis apis, KafkaSettings settings, InetSocketAddress remote) {
+    String clientHost = "/" + remote.getAddress().getHostAddress();
     return Flow.<ByteString>create()
         .via(Framing.lengthField(4, 0, settings.maxFrameBytes() + 4, ByteOrder.BIG_ENDIAN))
-        .mapAsync(settings.maxInFlightPerConnection(), frame -> apis.serve(frame.drop(4).asByteBuffer()))
+        .mapAsync(settings.maxInFlightPerConnection(), frame -> apis.serve(frame.drop(4).asByteBuffer(), clientHost))
         .filter(Optional::isPresent)
         .map(Optional::get)
         .watchTermination(
