@@ -249,8 +249,8 @@ public final class GroupCoordinator
         .persist(d.events())
         .thenRun(
             after -> {
+              updateDirectory(before, after); // before the client hears of it
               dispatch(d, replyTo);
-              updateDirectory(before, after);
             })
         .thenNoReply();
   }

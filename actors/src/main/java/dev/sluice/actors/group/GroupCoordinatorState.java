@@ -1036,7 +1036,7 @@ public record GroupCoordinatorState(
           }
           if (joined == null) {
             // only static members that have not rejoined: wait for them (or their session timeouts)
-            joinDeadline = now + maxRebalanceTimeout();
+            joinDeadline = now + Math.max(maxRebalanceTimeout(), 1_000); // never a zero-delay retry loop
             note("No member rejoined; waiting another rebalance timeout");
             return;
           }
