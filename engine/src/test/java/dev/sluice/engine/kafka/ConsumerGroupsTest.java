@@ -169,6 +169,59 @@ class ConsumerGroupsTest {
   }
 
   @Test
+  void cooperativeStickyMembersRebalanceIncrementally() throws Exception {
+    createTopic("coop", 4);
+    Map<String, Object> cfg =
+        Map.of(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    KafkaConsumer<byte[], byte[]> first = member("g-coop", cfg);
+    KafkaConsumer<byte[], byte[]> second = member("g-coop", cfg);
+    try {
+      first.subscribe(List.of("coop"));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline && first.assignment().size() != 4) {
+        first.poll(Duration.ofMillis(100));
+      }
+      assertEquals(4, first.assignment().size(), "a lone member owns every partition");
+      Set<TopicPartition> before = new HashSet<>(first.assignment());
+      second.subscribe(List.of("coop"));
+      deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline && (first.assignment().size() != 2 || second.assignment().size() != 2)) {
+        first.poll(Duration.ofMillis(100));
+        second.poll(Duration.ofMillis(100));
+      }
+      assertEquals(2, first.assignment().size(), "two of four partitions moved (two rounds: revoke, then assign)");
+      assertEquals(2, second.assignment().size());
+      assertTrue(before.containsAll(first.assignment()), "sticky: the first member kept partitions it had");
+    } finally {
+      first.close(Duration.ofSeconds(5));
+      second.close(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void theNewConsumerProtocolGetsACleanError() throws Exception {
+    createTopic("new-protocol", 1);
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "g-new");
+    p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of("new-protocol"));
+      Exception e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              org.apache.kafka.common.errors.UnsupportedVersionException.class,
+              () -> {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < deadline) {
+                  c.poll(Duration.ofMillis(200));
+                }
+              });
+      assertTrue(String.valueOf(e.getMessage()).contains("CONSUMER_GROUP_HEARTBEAT") || String.valueOf(e.getMessage()).toLowerCase().contains("not support"),
+          "the client is told the broker lacks the new protocol: " + e.getMessage());
+    }
+  }
+
+  @Test
   void aMemberThatStopsHeartbeatingIsExpelledAfterItsSessionTimeout() throws Exception {
     createTopic("hb", 2);
     Map<String, Object> cfg =
