@@ -65,12 +65,16 @@ public final class PartitionEntity
   public static final long EARLIEST = -2L;
   public static final long LATEST = -1L;
 
+  /** Bounds of one journal write of queued appends. */
+  private static final int MAX_APPENDS_PER_WRITE = 256;
+  private static final long MAX_BYTES_PER_WRITE = 16L << 20;
+
   // ---- protocol ------------------------------------------------------------------------------
 
   /** Commands of a partition. */
   public sealed interface Command extends SluiceMessage
       permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, RetentionTick,
-          WaitExpired {}
+          WaitExpired, FlushAppends {}
 
   /** Creates the partition (idempotent for the same topic id). */
   public record Create(String topic, int partition, String topicId, TopicConfig config, ActorRef<Ack> replyTo)
@@ -112,6 +116,11 @@ public final class PartitionEntity
   record RetentionTick() implements Command {}
 
   record WaitExpired(long fetchId) implements Command {}
+
+  /** Writes the queued appends (sent by the partition to itself). */
+  enum FlushAppends implements Command {
+    INSTANCE
+  }
 
   /** Reply of commands that only succeed or fail. */
   public record Ack(PartitionError error, String message) implements SluiceMessage {
@@ -207,6 +216,8 @@ public final class PartitionEntity
   // Transient (not event-sourced): rebuilt empty after a restart.
   private final RecentBatches recent;
   private final Map<Long, PendingFetch> waiting = new LinkedHashMap<>();
+  private final java.util.ArrayDeque<Append> queuedAppends = new java.util.ArrayDeque<>();
+  private boolean flushScheduled;
   private long nextFetchId;
   private long deleteRequestedUpTo;
 
@@ -291,6 +302,7 @@ public final class PartitionEntity
         .onCommand(EnforceRetention.class, (state, cmd) -> enforceRetention(state, cmd.replyTo()))
         .onCommand(RetentionTick.class, (state, cmd) -> enforceRetention(state, null))
         .onCommand(WaitExpired.class, this::onWaitExpired)
+        .onCommand(FlushAppends.class, this::onFlushAppends)
         .build();
   }
 
@@ -335,9 +347,72 @@ public final class PartitionEntity
         .thenReply(cmd.replyTo(), s -> Ack.OK);
   }
 
+  /**
+   * Appends are queued and written by {@link FlushAppends}, which this schedules by telling
+   * itself: every append already in the mailbox (or stashed behind a write in flight) is
+   * queued first, so one journal write carries all of them — a partition keeps many producer
+   * batches in flight instead of one.
+   */
   private ReplyEffect<PartitionEvent, PartitionState> onAppend(PartitionState state, Append cmd) {
+    queuedAppends.add(cmd);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.getSelf().tell(FlushAppends.INSTANCE);
+    }
+    return Effect().noReply();
+  }
+
+  /** The outcome of one queued append: an event to persist (or none) and the reply to send. */
+  private record AppendOutcome(BatchAppended event, AppendResult reply, ActorRef<AppendResult> replyTo) {}
+
+  private ReplyEffect<PartitionEvent, PartitionState> onFlushAppends(PartitionState state, FlushAppends cmd) {
+    flushScheduled = false;
+    PartitionState next = state;
+    List<BatchAppended> events = new ArrayList<>();
+    List<AppendOutcome> afterWrite = new ArrayList<>();
+    long bytes = 0;
+    long now = clock.millis();
+    while (!queuedAppends.isEmpty() && events.size() < MAX_APPENDS_PER_WRITE && bytes < MAX_BYTES_PER_WRITE) {
+      Append append = queuedAppends.poll();
+      AppendOutcome outcome = decideAppend(next, append, now);
+      if (outcome.event() != null) {
+        events.add(outcome.event());
+        next = next.apply(outcome.event()); // later appends of this write see it (offsets, producer sequences)
+        bytes += outcome.event().sizeInBytes();
+        afterWrite.add(outcome);
+      } else if (outcome.reply().error() == PartitionError.NONE) {
+        afterWrite.add(outcome); // a duplicate: answer once what it duplicates is durable
+      } else {
+        outcome.replyTo().tell(outcome.reply());
+      }
+    }
+    if (!queuedAppends.isEmpty()) {
+      flushScheduled = true;
+      ctx.getSelf().tell(FlushAppends.INSTANCE);
+    }
+    if (events.isEmpty()) {
+      afterWrite.forEach(o -> o.replyTo().tell(o.reply()));
+      return Effect().noReply();
+    }
+    return Effect()
+        .persist(List.<PartitionEvent>copyOf(events))
+        .thenRun(
+            s -> {
+              for (BatchAppended e : events) {
+                recent.add(e);
+              }
+              for (AppendOutcome o : afterWrite) {
+                o.replyTo().tell(o.reply());
+              }
+              wakeWaiters(s);
+            })
+        .thenNoReply();
+  }
+
+  /** Validates one append against {@code state}: an event to write, or the reply it gets. */
+  private AppendOutcome decideAppend(PartitionState state, Append cmd, long now) {
     if (!state.exists()) {
-      return Effect().reply(cmd.replyTo(), AppendResult.failed(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage()));
+      return rejected(cmd, PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage());
     }
     RecordBatches.BatchInfo info;
     try {
@@ -349,34 +424,30 @@ public final class PartitionEntity
             case EMPTY, NOT_ONE_BATCH -> PartitionError.INVALID_RECORD;
             case TOO_LARGE -> PartitionError.MESSAGE_TOO_LARGE;
           };
-      return Effect().reply(cmd.replyTo(), AppendResult.failed(error, e.getMessage()));
+      return rejected(cmd, error, e.getMessage());
     }
     if (info.producerId() >= 0) {
       ProducerState producer = state.producers().get(info.producerId());
       int lastSeq = ProducerState.lastSequence(info.baseSequence(), info.recordCount());
       if (producer != null && info.producerEpoch() < producer.epoch()) {
-        return Effect()
-            .reply(cmd.replyTo(), AppendResult.failed(PartitionError.INVALID_PRODUCER_EPOCH,
-                "producer " + info.producerId() + " epoch " + info.producerEpoch() + " is older than " + producer.epoch()));
+        return rejected(cmd, PartitionError.INVALID_PRODUCER_EPOCH,
+            "producer " + info.producerId() + " epoch " + info.producerEpoch() + " is older than " + producer.epoch());
       }
       if (producer != null && info.producerEpoch() == producer.epoch()) {
         ProducerState.WrittenBatch dup = producer.duplicateOf(info.baseSequence(), lastSeq);
         if (dup != null) {
           // a retry of a batch already stored: answer with where it went, store nothing
-          return Effect().reply(cmd.replyTo(), new AppendResult(PartitionError.NONE, null, dup.baseOffset(), -1, state.logStartOffset()));
+          return new AppendOutcome(null, new AppendResult(PartitionError.NONE, null, dup.baseOffset(), -1, state.logStartOffset()), cmd.replyTo());
         }
         if (info.baseSequence() != ProducerState.nextSequence(producer.lastSequence())) {
-          return Effect()
-              .reply(cmd.replyTo(), AppendResult.failed(PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                  "producer " + info.producerId() + " sent sequence " + info.baseSequence() + ", expected " + ProducerState.nextSequence(producer.lastSequence())));
+          return rejected(cmd, PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+              "producer " + info.producerId() + " sent sequence " + info.baseSequence() + ", expected " + ProducerState.nextSequence(producer.lastSequence()));
         }
       } else if (info.baseSequence() != 0) {
-        return Effect()
-            .reply(cmd.replyTo(), AppendResult.failed(PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                "producer " + info.producerId() + " epoch " + info.producerEpoch() + " is new here and must start at sequence 0, not " + info.baseSequence()));
+        return rejected(cmd, PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+            "producer " + info.producerId() + " epoch " + info.producerEpoch() + " is new here and must start at sequence 0, not " + info.baseSequence());
       }
     }
-    long now = clock.millis();
     byte[] batch = cmd.batch();
     RecordBatches.assignBaseOffset(batch, state.nextOffset());
     if (state.config().logAppendTime()) {
@@ -384,14 +455,12 @@ public final class PartitionEntity
     }
     BatchAppended event = new BatchAppended(now, batch);
     long appendTime = state.config().logAppendTime() ? now : -1L;
-    return Effect()
-        .persist(event)
-        .thenRun(
-            s -> {
-              recent.add(event);
-              wakeWaiters(s);
-            })
-        .thenReply(cmd.replyTo(), s -> new AppendResult(PartitionError.NONE, null, event.baseOffset(), appendTime, s.logStartOffset()));
+    return new AppendOutcome(
+        event, new AppendResult(PartitionError.NONE, null, event.baseOffset(), appendTime, state.logStartOffset()), cmd.replyTo());
+  }
+
+  private static AppendOutcome rejected(Append cmd, PartitionError error, String message) {
+    return new AppendOutcome(null, AppendResult.failed(error, message), cmd.replyTo());
   }
 
   private ReplyEffect<PartitionEvent, PartitionState> onFetch(PartitionState state, Fetch cmd) {

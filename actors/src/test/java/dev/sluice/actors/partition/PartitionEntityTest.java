@@ -165,6 +165,52 @@ class PartitionEntityTest {
     assertEquals("t", info.topic());
   }
 
+  @Test
+  void pipelinedAppendsAreWrittenTogetherAndKeepTheirOrder() {
+    TestProbe<PartitionEntity.AppendResult> probe = node.probe();
+    for (int i = 0; i < 300; i++) {
+      node.partition("t", 0).tell(PartitionEntity.Append.of(records(i * 2, 2, 1000), probe.getRef()));
+    }
+    for (int i = 0; i < 300; i++) {
+      PartitionEntity.AppendResult r = probe.expectMessageClass(PartitionEntity.AppendResult.class, PartitionNode.TIMEOUT);
+      assertEquals(PartitionError.NONE, r.error());
+      assertEquals(2L * i, r.baseOffset(), "appends from one sender get offsets in the order they were sent");
+    }
+    assertEquals(600, node.describe("t", 0).highWatermark());
+    List<LogRecord> all = node.fetch("t", 0, 0, 1 << 20).records(0);
+    assertEquals("v599", new String(all.get(599).value(), UTF_8));
+  }
+
+  static byte[] idempotent(long producerId, short epoch, int sequence, String value) {
+    org.apache.kafka.common.record.internal.MemoryRecords m =
+        org.apache.kafka.common.record.internal.MemoryRecords.withIdempotentRecords(
+            org.apache.kafka.common.compress.Compression.NONE, producerId, epoch, sequence,
+            new org.apache.kafka.common.record.internal.SimpleRecord(1000L, null, value.getBytes(UTF_8)));
+    byte[] out = new byte[m.sizeInBytes()];
+    m.buffer().duplicate().get(out);
+    return out;
+  }
+
+  @Test
+  void idempotentRetriesAreAnsweredWithTheOriginalOffsetEvenWithinOneWrite() {
+    TestProbe<PartitionEntity.AppendResult> probe = node.probe();
+    // seq 0, its retry, seq 1, seq 3 (a gap), an older epoch: all queued together
+    node.partition("t", 0).tell(new PartitionEntity.Append(idempotent(7, (short) 1, 0, "a"), probe.getRef()));
+    node.partition("t", 0).tell(new PartitionEntity.Append(idempotent(7, (short) 1, 0, "a"), probe.getRef()));
+    node.partition("t", 0).tell(new PartitionEntity.Append(idempotent(7, (short) 1, 1, "b"), probe.getRef()));
+    node.partition("t", 0).tell(new PartitionEntity.Append(idempotent(7, (short) 1, 3, "d"), probe.getRef()));
+    node.partition("t", 0).tell(new PartitionEntity.Append(idempotent(7, (short) 0, 2, "c"), probe.getRef()));
+    Map<PartitionError, List<Long>> byError = new java.util.HashMap<>();
+    for (int i = 0; i < 5; i++) {
+      PartitionEntity.AppendResult r = probe.expectMessageClass(PartitionEntity.AppendResult.class, PartitionNode.TIMEOUT);
+      byError.computeIfAbsent(r.error(), k -> new ArrayList<>()).add(r.baseOffset());
+    }
+    assertEquals(List.of(0L, 0L, 1L), byError.get(PartitionError.NONE).stream().sorted().toList(), "the retry got offset 0 again");
+    assertEquals(1, byError.get(PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER).size());
+    assertEquals(1, byError.get(PartitionError.INVALID_PRODUCER_EPOCH).size());
+    assertEquals(2, node.describe("t", 0).highWatermark(), "stored once each: a and b");
+  }
+
   static byte[] concat(byte[] a, byte[] b) {
     byte[] out = new byte[a.length + b.length];
     System.arraycopy(a, 0, out, 0, a.length);
