@@ -13,6 +13,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
@@ -114,10 +115,25 @@ final class KafkaApis {
     }
   }
 
+  /**
+   * Encodes header and body straight into the frame (length prefix included): one pass, no
+   * intermediate buffer — for Fetch responses this is the copy of every record batch served.
+   */
   static ByteString encode(RequestHeader requestHeader, ApiMessage body) {
     ResponseHeader header = requestHeader.toResponseHeader();
-    ByteBuffer payload = RequestUtils.serialize(header.data(), header.headerVersion(), body, requestHeader.apiVersion());
-    return frame(payload);
+    ObjectSerializationCache cache = new ObjectSerializationCache();
+    short headerVersion = header.headerVersion();
+    short version = requestHeader.apiVersion();
+    int size = header.data().size(cache, headerVersion) + body.size(cache, version);
+    byte[] out = new byte[4 + size];
+    ByteBuffer buf = ByteBuffer.wrap(out).putInt(size);
+    ByteBufferAccessor writer = new ByteBufferAccessor(buf);
+    header.data().write(writer, cache, headerVersion);
+    body.write(writer, cache, version);
+    if (buf.hasRemaining()) {
+      throw new IllegalStateException(body.apiKey() + " v" + version + " response encoded to fewer bytes than its size");
+    }
+    return ByteString.fromArrayUnsafe(out);
   }
 
   private static ByteString frame(ByteBuffer payload) {

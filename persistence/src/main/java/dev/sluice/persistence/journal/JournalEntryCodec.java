@@ -33,16 +33,30 @@ public final class JournalEntryCodec {
   }
 
   public static byte[] encode(int serializerId, String manifest, String writerUuid, long timestamp, byte[] payload) {
+    return encode(serializerId, manifest, writerUuid, timestamp, payload.length, buf -> buf.put(payload));
+  }
+
+  /**
+   * Encodes an entry whose payload {@code writePayload} writes in place ({@code payloadSize}
+   * bytes), so a large payload is copied once, into the entry.
+   */
+  public static byte[] encode(
+      int serializerId, String manifest, String writerUuid, long timestamp, int payloadSize,
+      java.util.function.Consumer<ByteBuffer> writePayload) {
     byte[] m = manifest.getBytes(UTF_8);
     byte[] w = writerUuid.getBytes(UTF_8);
     if (m.length > 0xFFFF || w.length > 0xFFFF) {
       throw new IllegalArgumentException("manifest and writer id must fit in 65535 bytes");
     }
-    ByteBuffer buf = ByteBuffer.allocate(1 + 4 + 2 + m.length + 2 + w.length + 8 + payload.length);
+    ByteBuffer buf = ByteBuffer.allocate(1 + 4 + 2 + m.length + 2 + w.length + 8 + payloadSize);
     buf.put(FORMAT_V1).putInt(serializerId);
     buf.putShort((short) m.length).put(m);
     buf.putShort((short) w.length).put(w);
-    buf.putLong(timestamp).put(payload);
+    buf.putLong(timestamp);
+    writePayload.accept(buf);
+    if (buf.hasRemaining()) {
+      throw new IllegalStateException("payload wrote " + (payloadSize - buf.remaining()) + " of " + payloadSize + " bytes");
+    }
     return buf.array();
   }
 

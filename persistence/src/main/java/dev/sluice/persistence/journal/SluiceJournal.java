@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import dev.sluice.persistence.partition.BatchAppended;
+import dev.sluice.persistence.serialization.BatchAppendedSerializer;
 import org.apache.pekko.persistence.AtomicWrite;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.journal.Tagged;
@@ -100,6 +102,12 @@ public final class SluiceJournal extends AsyncWriteJournal {
     }
     Serializer serializer = serialization.findSerializerFor(payload);
     String manifest = Serializers.manifestFor(serializer, payload);
+    if (payload instanceof BatchAppended batch && serializer instanceof BatchAppendedSerializer) {
+      // the bulk: written straight into the entry, one copy of the batch
+      return JournalEntryCodec.encode(
+          serializer.identifier(), manifest, repr.writerUuid(), repr.timestamp(),
+          BatchAppendedSerializer.sizeOf(batch), buf -> BatchAppendedSerializer.write(batch, buf));
+    }
     return JournalEntryCodec.encode(
         serializer.identifier(), manifest, repr.writerUuid(), repr.timestamp(), serializer.toBinary(payload));
   }

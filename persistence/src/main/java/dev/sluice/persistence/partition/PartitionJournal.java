@@ -10,8 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
 
 /**
  * The read side of partition logs: reads stored {@link BatchAppended} events straight from the
@@ -23,13 +21,11 @@ public final class PartitionJournal {
   private final ActorSystem system;
   private final String journalPluginId;
   private final Executor blocking;
-  private final Serialization serialization;
 
   public PartitionJournal(ActorSystem system, String journalPluginId, Executor blocking) {
     this.system = system;
     this.journalPluginId = journalPluginId;
     this.blocking = blocking;
-    this.serialization = SerializationExtension.get(system);
   }
 
   private LevelDbLog log() {
@@ -51,13 +47,17 @@ public final class PartitionJournal {
         () -> {
           List<BatchAppended> out = new ArrayList<>();
           long total = 0;
-          for (LevelDbLog.StoredEntry e : log().read(persistenceId, from, to, Long.MAX_VALUE, maxBytes + 64L * 1024)) {
-            JournalEntryCodec.Decoded d = JournalEntryCodec.decode(e.value());
+          for (LevelDbLog.StoredEntry entry : log().read(persistenceId, from, to, Long.MAX_VALUE, maxBytes + 64L * 1024)) {
+            JournalEntryCodec.Decoded d = JournalEntryCodec.decode(entry.value());
             if (d.serializerId() != BatchAppendedSerializer.IDENTIFIER) {
               continue;
             }
-            BatchAppended b =
-                (BatchAppended) serialization.deserialize(d.payloadBytes(), d.serializerId(), d.manifest()).get();
+            BatchAppended b;
+            try {
+              b = BatchAppendedSerializer.read(d.payload());
+            } catch (java.io.NotSerializableException e) {
+              throw new IllegalStateException("unreadable batch at sequence " + entry.sequenceNr() + " of " + persistenceId + ": " + e.getMessage(), e);
+            }
             if (!out.isEmpty() && total + b.sizeInBytes() > maxBytes) {
               break;
             }

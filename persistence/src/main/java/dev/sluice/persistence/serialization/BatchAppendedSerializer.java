@@ -36,9 +36,19 @@ public final class BatchAppendedSerializer extends SerializerWithStringManifest 
     if (!(o instanceof BatchAppended b)) {
       throw new IllegalArgumentException("BatchAppendedSerializer cannot serialize " + o.getClass().getName());
     }
-    ByteBuffer buf = ByteBuffer.allocate(HEADER + b.batch().length);
-    buf.put(FORMAT_V1).putLong(b.logAppendTime()).put(b.batch());
+    ByteBuffer buf = ByteBuffer.allocate(sizeOf(b));
+    write(b, buf);
     return buf.array();
+  }
+
+  /** Bytes {@link #write} writes for {@code b}. */
+  public static int sizeOf(BatchAppended b) {
+    return HEADER + b.batch().length;
+  }
+
+  /** Writes the binary form of {@code b} at {@code buf}'s position (the journal writes it in place). */
+  public static void write(BatchAppended b, ByteBuffer buf) {
+    buf.put(FORMAT_V1).putLong(b.logAppendTime()).put(b.batch());
   }
 
   @Override
@@ -49,11 +59,21 @@ public final class BatchAppendedSerializer extends SerializerWithStringManifest 
     if (bytes.length < HEADER || bytes[0] != FORMAT_V1) {
       throw new NotSerializableException("not a v1 BatchAppended (" + bytes.length + " bytes)");
     }
-    ByteBuffer buf = ByteBuffer.wrap(bytes);
-    buf.get();
-    long appendTime = buf.getLong();
-    byte[] batch = new byte[bytes.length - HEADER];
-    buf.get(batch);
+    return read(ByteBuffer.wrap(bytes));
+  }
+
+  /**
+   * Reads a v1 {@link BatchAppended} from {@code buf} (its remaining bytes), copying the batch
+   * once. The read side uses this straight on stored journal entries.
+   */
+  public static BatchAppended read(ByteBuffer buf) throws NotSerializableException {
+    ByteBuffer b = buf.duplicate();
+    if (b.remaining() < HEADER || b.get() != FORMAT_V1) {
+      throw new NotSerializableException("not a v1 BatchAppended (" + buf.remaining() + " bytes)");
+    }
+    long appendTime = b.getLong();
+    byte[] batch = new byte[b.remaining()];
+    b.get(batch);
     return new BatchAppended(appendTime, batch);
   }
 }
