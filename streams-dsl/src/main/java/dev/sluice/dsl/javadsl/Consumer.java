@@ -1,0 +1,161 @@
+package dev.sluice.dsl.javadsl;
+
+import dev.sluice.actors.partition.PartitionEntity;
+import dev.sluice.actors.partition.PartitionError;
+import dev.sluice.persistence.batch.LogRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Consumer sources over Sluice partitions, talking to the partition entities through Cluster
+ * Sharding (no Kafka protocol hop). Driven by downstream demand: a partition is fetched only when
+ * downstream has taken everything fetched before, so each partition holds at most one fetch
+ * ({@link ConsumerSettings#fetchMaxBytes()}) in memory; at the end of a partition the fetch waits
+ * up to {@link ConsumerSettings#pollWait()} for new records.
+ */
+public final class Consumer {
+  private Consumer() {}
+
+  /**
+   * Records of the given partitions from the given start offsets, in offset order per partition
+   * (partitions interleave). Fails with a message naming the partition and offset if a partition
+   * is unknown or an offset falls out of the log (e.g. deleted by retention).
+   */
+  public static Source<ConsumerRecord, Control> plainSource(
+      ActorSystem<?> system, ConsumerSettings settings, Map<TopicPartition, StartOffset> partitions) {
+    if (partitions.isEmpty()) {
+      throw new IllegalArgumentException("a consumer source needs at least one partition");
+    }
+    AtomicLong fetched = new AtomicLong();
+    List<Source<ConsumerRecord, NotUsed>> sources = new ArrayList<>();
+    for (Map.Entry<TopicPartition, StartOffset> e : partitions.entrySet()) {
+      sources.add(partitionSource(system, settings, e.getKey(), e.getValue(), fetched));
+    }
+    Source<ConsumerRecord, NotUsed> merged =
+        sources.size() == 1 ? sources.get(0) : Source.from(sources).flatMapMerge(sources.size(), s -> s);
+    return merged
+        .viaMat(KillSwitches.single(), Keep.right())
+        .watchTermination((kill, done) -> (Control) new SourceControl(kill, done, fetched));
+  }
+
+  private record Position(long offset) {}
+
+  private static Source<ConsumerRecord, NotUsed> partitionSource(
+      ActorSystem<?> system, ConsumerSettings settings, TopicPartition tp, StartOffset start, AtomicLong fetched) {
+    EntityRef<PartitionEntity.Command> partition =
+        ClusterSharding.get(system).entityRefFor(PartitionEntity.ENTITY_TYPE_KEY, PartitionEntity.entityId(tp.topic(), tp.partition()));
+    return Source.<Optional<Position>, List<ConsumerRecord>>unfoldAsync(
+            Optional.empty(),
+            position ->
+                resolve(partition, settings, tp, start, position)
+                    .thenCompose(
+                        offset ->
+                            partition
+                                .<PartitionEntity.FetchResult>ask(
+                                    r -> new PartitionEntity.Fetch(offset, settings.fetchMaxBytes(), 1, settings.pollWait().toMillis(), r),
+                                    settings.askTimeout())
+                                .thenApply(result -> next(tp, offset, result, fetched))))
+        .mapConcat(records -> records);
+  }
+
+  private static CompletionStage<Long> resolve(
+      EntityRef<PartitionEntity.Command> partition, ConsumerSettings settings, TopicPartition tp, StartOffset start,
+      Optional<Position> position) {
+    if (position.isPresent()) {
+      return CompletableFuture.completedFuture(position.get().offset());
+    }
+    long query;
+    if (start instanceof StartOffset.At at) {
+      return CompletableFuture.completedFuture(at.offset());
+    } else if (start instanceof StartOffset.Timestamp ts) {
+      query = ts.epochMillis();
+    } else {
+      query = start == StartOffset.earliest() ? PartitionEntity.EARLIEST : PartitionEntity.LATEST;
+    }
+    return partition
+        .<PartitionEntity.OffsetResult>ask(r -> new PartitionEntity.ListOffsets(query, r), settings.askTimeout())
+        .thenCompose(
+            r -> {
+              if (r.error() != PartitionError.NONE) {
+                return CompletableFuture.failedFuture(new IllegalStateException(tp + ": cannot find its start offset: " + r.error() + " " + r.message()));
+              }
+              if (r.offset() >= 0) {
+                return CompletableFuture.completedFuture(r.offset());
+              }
+              // no record at or after the timestamp: start at the end
+              return partition
+                  .<PartitionEntity.OffsetResult>ask(l -> new PartitionEntity.ListOffsets(PartitionEntity.LATEST, l), settings.askTimeout())
+                  .thenApply(PartitionEntity.OffsetResult::offset);
+            });
+  }
+
+  private static Optional<Pair<Optional<Position>, List<ConsumerRecord>>> next(
+      TopicPartition tp, long offset, PartitionEntity.FetchResult result, AtomicLong fetched) {
+    if (result.error() != PartitionError.NONE) {
+      throw new IllegalStateException(
+          tp + " at offset " + offset + ": " + result.error() + (result.message() == null ? "" : " (" + result.message() + ")"));
+    }
+    List<ConsumerRecord> records = new ArrayList<>();
+    for (LogRecord r : result.records(offset)) {
+      records.add(new ConsumerRecord(tp.topic(), tp.partition(), r));
+    }
+    fetched.addAndGet(records.size());
+    long nextOffset = records.isEmpty() ? offset : records.get(records.size() - 1).offset() + 1;
+    return Optional.of(Pair.create(Optional.of(new Position(nextOffset)), records));
+  }
+
+  private static final class SourceControl implements Control {
+    private final UniqueKillSwitch kill;
+    private final CompletionStage<Done> done;
+    private final AtomicLong fetched;
+
+    SourceControl(UniqueKillSwitch kill, CompletionStage<Done> done, AtomicLong fetched) {
+      this.kill = kill;
+      this.done = done.exceptionally(e -> Done.getInstance());
+      this.fetched = fetched;
+    }
+
+    @Override
+    public CompletionStage<Done> stop() {
+      kill.shutdown();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public CompletionStage<Done> shutdown() {
+      kill.shutdown();
+      return done;
+    }
+
+    @Override
+    public <T> CompletionStage<T> drainAndShutdown(CompletionStage<T> streamCompletion) {
+      kill.shutdown();
+      return done.thenCompose(d -> streamCompletion);
+    }
+
+    @Override
+    public CompletionStage<Done> isShutdown() {
+      return done;
+    }
+
+    @Override
+    public long fetchedRecords() {
+      return fetched.get();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.sluice.dsl.javadsl;
+
+/** Where a consumer starts reading a partition. */
+public sealed interface StartOffset {
+  /** The log start offset (oldest retained record). */
+  static StartOffset earliest() {
+    return Earliest.INSTANCE;
+  }
+
+  /** The high watermark: only records appended from now on. */
+  static StartOffset latest() {
+    return Latest.INSTANCE;
+  }
+
+  static StartOffset offset(long offset) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("a start offset must be >= 0, got " + offset);
+    }
+    return new At(offset);
+  }
+
+  /** The first record with a timestamp at or after {@code epochMillis}. */
+  static StartOffset timestamp(long epochMillis) {
+    return new Timestamp(epochMillis);
+  }
+
+  enum Earliest implements StartOffset {
+    INSTANCE
+  }
+
+  enum Latest implements StartOffset {
+    INSTANCE
+  }
+
+  record At(long offset) implements StartOffset {}
+
+  record Timestamp(long epochMillis) implements StartOffset {}
+}
