@@ -1,0 +1,114 @@
+package dev.sluice.engine.dsl;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.dsl.javadsl.Consumer;
+import dev.sluice.dsl.javadsl.ConsumerRecord;
+import dev.sluice.dsl.javadsl.ConsumerSettings;
+import dev.sluice.dsl.javadsl.Producer;
+import dev.sluice.dsl.javadsl.ProducerMessage;
+import dev.sluice.dsl.javadsl.ProducerResult;
+import dev.sluice.dsl.javadsl.ProducerSettings;
+import dev.sluice.dsl.javadsl.StartOffset;
+import dev.sluice.dsl.javadsl.TopicPartition;
+import dev.sluice.engine.NodeSettings;
+import dev.sluice.engine.SluiceNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The DSL and kafka-clients agree on the data and on the partition of every key. */
+class DslAndKafkaClientsTest {
+  @TempDir Path dataDir;
+
+  @Test
+  void dslAndKafkaClientsAgreeOnPlacementAndData() throws Exception {
+    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0).withKafkaPort(0))) {
+      String bootstrap = "127.0.0.1:" + node.kafkaPort();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        admin.createTopics(List.of(new NewTopic("by-kafka", 6, (short) 1), new NewTopic("by-dsl", 6, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      }
+      int n = 300;
+      Map<String, Integer> kafkaPlacement = new TreeMap<>();
+      Properties p = new Properties();
+      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          sent.add(producer.send(new ProducerRecord<>("by-kafka", ("key-" + i).getBytes(UTF_8), ("value-" + i).getBytes(UTF_8))));
+        }
+        for (int i = 0; i < n; i++) {
+          kafkaPlacement.put("key-" + i, sent.get(i).get(30, TimeUnit.SECONDS).partition());
+        }
+      }
+
+      List<ProducerResult<String>> results =
+          Source.range(0, n - 1)
+              .map(i -> ProducerMessage.of("by-dsl", ("key-" + i).getBytes(UTF_8), ("value-" + i).getBytes(UTF_8), "key-" + i))
+              .via(Producer.<String>flow(node.system(), ProducerSettings.defaults()))
+              .runWith(Sink.seq(), node.system())
+              .toCompletableFuture()
+              .get(60, TimeUnit.SECONDS);
+      Map<String, Integer> dslPlacement = new TreeMap<>();
+      for (ProducerResult<String> r : results) {
+        dslPlacement.put(r.passThrough(), r.partition());
+      }
+      assertEquals(kafkaPlacement, dslPlacement, "murmur2 placement: the DSL puts every key where Kafka's producer does");
+
+      // the DSL reads what Kafka's producer wrote ...
+      Map<TopicPartition, StartOffset> all = new HashMap<>();
+      for (int part = 0; part < 6; part++) {
+        all.put(new TopicPartition("by-kafka", part), StartOffset.earliest());
+      }
+      List<ConsumerRecord> read =
+          Consumer.plainSource(node.system(), ConsumerSettings.defaults(), all).take(n).runWith(Sink.seq(), node.system())
+              .toCompletableFuture().get(60, TimeUnit.SECONDS);
+      Map<String, String> dslRead = new TreeMap<>();
+      for (ConsumerRecord r : read) {
+        String key = new String(r.record().key(), UTF_8);
+        dslRead.put(key, new String(r.record().value(), UTF_8));
+        assertEquals(kafkaPlacement.get(key), r.partition(), "partition of " + key);
+      }
+      // ... and Kafka's consumer reads what the DSL wrote
+      Properties c = new Properties();
+      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      Map<String, String> kafkaRead = new TreeMap<>();
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
+        for (int part = 0; part < 6; part++) {
+          tps.add(new org.apache.kafka.common.TopicPartition("by-dsl", part));
+        }
+        consumer.assign(tps);
+        consumer.seekToBeginning(tps);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (kafkaRead.size() < n && System.nanoTime() < deadline) {
+          consumer.poll(Duration.ofMillis(300)).forEach(r -> kafkaRead.put(new String(r.key(), UTF_8), new String(r.value(), UTF_8)));
+        }
+      }
+      assertEquals(n, dslRead.size());
+      assertEquals(dslRead, kafkaRead, "the same keys and values either way");
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package dev.sluice.dsl.javadsl;
+
+import dev.sluice.persistence.batch.LogRecord;
+import java.util.List;
+
+/**
+ * A record to produce, with a context passed through to its result. {@code partition} null: the
+ * partition is chosen from the key exactly as Kafka's default partitioner does (murmur2 of the
+ * key bytes), or round-robin for records without a key. {@code timestamp} null: now.
+ */
+public record ProducerMessage<C>(
+    String topic, Integer partition, byte[] key, byte[] value, List<LogRecord.Header> headers, Long timestamp, C passThrough) {
+
+  public ProducerMessage {
+    if (topic == null || topic.isEmpty()) {
+      throw new IllegalArgumentException("a topic is required");
+    }
+    headers = headers == null ? List.of() : List.copyOf(headers);
+  }
+
+  public static <C> ProducerMessage<C> of(String topic, byte[] key, byte[] value, C passThrough) {
+    return new ProducerMessage<>(topic, null, key, value, List.of(), null, passThrough);
+  }
+}
