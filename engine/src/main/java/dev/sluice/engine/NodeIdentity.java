@@ -97,7 +97,7 @@ final class NodeIdentity implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
     if (lock.isValid()) {
       lock.release();
     }

@@ -193,6 +193,9 @@ public final class SluiceNode implements AutoCloseable {
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(60).toMillis(), TimeUnit.MILLISECONDS);
+      // release the data directory before returning, so the caller may start a node on it at once
+      // (the termination callback that also does this may not have run yet)
+      closeQuietly(identity);
     } catch (Exception e) {
       LOG.warn("Node {} did not stop within 60 s", identity.nodeId(), e);
     }

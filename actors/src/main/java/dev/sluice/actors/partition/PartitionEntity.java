@@ -135,7 +135,10 @@ public final class PartitionEntity
     }
   }
 
-  /** Reply to {@link Fetch}: whole stored batches, in offset order. */
+  /**
+   * Reply to {@link Fetch}: whole stored batches, in offset order. Each array holds one or more
+   * batches back to back (as a Fetch response carries them).
+   */
   public record FetchResult(
       PartitionError error, String message, long highWatermark, long logStartOffset, List<byte[]> batches)
       implements SluiceMessage {
@@ -541,17 +544,18 @@ public final class PartitionEntity
     int i = state.index().indexOf(fetch.offset());
     BatchRef from = state.index().get(i);
     journal
-        .readBatches(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), fetch.maxBytes())
+        .readBatchBytes(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), fetch.maxBytes())
         .whenComplete(
-            (batches, err) -> {
+            (bytes, err) -> {
               if (err != null) {
                 ctx.getSystem().log().warn("Reading {} from offset {} failed", persistenceId, fetch.offset(), err);
                 fetch.replyTo().tell(new FetchResult(PartitionError.KAFKA_STORAGE_ERROR, err.toString(), hw, start, List.of()));
-              } else if (batches.isEmpty() || batches.get(0).baseOffset() > fetch.offset()) {
+              } else if (bytes.length == 0 || RecordBatches.baseOffset(bytes) > fetch.offset()) {
                 // retention removed it between the check and the read
                 fetch.replyTo().tell(new FetchResult(PartitionError.OFFSET_OUT_OF_RANGE, "offset " + fetch.offset() + " was deleted by retention", hw, start, List.of()));
               } else {
-                fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, bytesOf(batches)));
+                // the batches back to back in one array: served as they are
+                fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, List.of(bytes)));
               }
             });
   }

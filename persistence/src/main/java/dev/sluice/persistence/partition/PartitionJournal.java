@@ -69,6 +69,38 @@ public final class PartitionJournal {
         blocking);
   }
 
+  /**
+   * As {@link #readBatches}, but returns the stored batches back to back in one array (the form a
+   * Fetch response carries): each batch is copied once, from the journal entry into the result.
+   * Empty when nothing is stored in that range.
+   */
+  public CompletionStage<byte[]> readBatchBytes(String persistenceId, long from, long to, int maxBytes) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<java.nio.ByteBuffer> regions = new ArrayList<>();
+          long total = 0;
+          for (LevelDbLog.StoredEntry entry : log().read(persistenceId, from, to, Long.MAX_VALUE, maxBytes + 64L * 1024)) {
+            JournalEntryCodec.Decoded d = JournalEntryCodec.decode(entry.value());
+            if (d.serializerId() != BatchAppendedSerializer.IDENTIFIER) {
+              continue;
+            }
+            java.nio.ByteBuffer batch = BatchAppendedSerializer.batchRegion(d.payload());
+            if (!regions.isEmpty() && total + batch.remaining() > maxBytes) {
+              break;
+            }
+            regions.add(batch);
+            total += batch.remaining();
+          }
+          byte[] out = new byte[(int) total];
+          java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(out);
+          for (java.nio.ByteBuffer r : regions) {
+            buf.put(r);
+          }
+          return out;
+        },
+        blocking);
+  }
+
   /** Deletes the journal entries up to and including {@code toSequenceNr}; completes with the count. */
   public CompletionStage<Long> deleteUpTo(String persistenceId, long toSequenceNr) {
     try {

@@ -62,6 +62,16 @@ public final class BatchAppendedSerializer extends SerializerWithStringManifest 
     return read(ByteBuffer.wrap(bytes));
   }
 
+  /** The Kafka batch inside a v1 {@link BatchAppended}'s binary form, as a view (no copy). */
+  public static ByteBuffer batchRegion(ByteBuffer serialized) {
+    ByteBuffer b = serialized.duplicate();
+    if (b.remaining() < HEADER || b.get(b.position()) != FORMAT_V1) {
+      throw new IllegalStateException("not a v1 BatchAppended (" + serialized.remaining() + " bytes)");
+    }
+    b.position(b.position() + HEADER);
+    return b.slice();
+  }
+
   /**
    * Reads a v1 {@link BatchAppended} from {@code buf} (its remaining bytes), copying the batch
    * once. The read side uses this straight on stored journal entries.
