@@ -8,8 +8,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 
 /**
  * A one-node cluster with group coordinators and the group directory on a real journal in
@@ -20,9 +18,7 @@ final class GroupNode implements AutoCloseable {
   final ActorTestKit kit;
 
   GroupNode(Path dataDir, String extraConfig, Clock clock) {
-    kit = ActorTestKit.create("group-test", TestSystems.config(dataDir, extraConfig));
-    Cluster cluster = Cluster.get(kit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    kit = TestSystems.oneNodeCluster("group-test", dataDir, extraConfig);
     GroupDirectory.init(kit.system());
     GroupCoordinator.init(kit.system(), GroupSettings.fromConfig(kit.system().settings().config()), clock);
   }

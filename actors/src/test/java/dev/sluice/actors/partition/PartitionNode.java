@@ -12,8 +12,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 
 /** A one-node cluster with partition entities on a real journal in {@code dataDir}, for tests. */
 final class PartitionNode implements AutoCloseable {
@@ -21,9 +19,7 @@ final class PartitionNode implements AutoCloseable {
   final ActorTestKit kit;
 
   PartitionNode(Path dataDir, String extraConfig, Clock clock) {
-    kit = ActorTestKit.create("partition-test", TestSystems.config(dataDir, extraConfig));
-    Cluster cluster = Cluster.get(kit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    kit = TestSystems.oneNodeCluster("partition-test", dataDir, extraConfig);
     PartitionEntity.init(kit.system(), PartitionSettings.fromConfig(kit.system().settings().config()), clock);
   }
 

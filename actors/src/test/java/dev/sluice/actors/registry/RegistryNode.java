@@ -13,8 +13,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 
 /**
  * A one-node cluster on a real journal in {@code dataDir} with the topic registry and (unless
@@ -25,9 +23,7 @@ final class RegistryNode implements AutoCloseable {
   final ActorTestKit kit;
 
   RegistryNode(Path dataDir, String extraConfig, boolean withPartitions) {
-    kit = ActorTestKit.create("registry-test", TestSystems.config(dataDir, extraConfig));
-    Cluster cluster = Cluster.get(kit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    kit = TestSystems.oneNodeCluster("registry-test", dataDir, extraConfig);
     if (withPartitions) {
       initPartitions();
     }

@@ -41,6 +41,17 @@ public final class TestSystems {
     return config(dataDir, "");
   }
 
+  /**
+   * A test kit whose ActorSystem runs on {@link #config(Path, String)} and has joined itself as
+   * a one-node cluster (sharding needs a member that is up).
+   */
+  public static org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit oneNodeCluster(String name, Path dataDir, String extra) {
+    var kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create(name, config(dataDir, extra));
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(kit.system());
+    cluster.manager().tell(org.apache.pekko.cluster.typed.Join.create(cluster.selfMember().address()));
+    return kit;
+  }
+
   /** Deletes a directory tree (best effort, for test clean-up). */
   public static void deleteRecursively(Path dir) {
     if (!Files.exists(dir)) {

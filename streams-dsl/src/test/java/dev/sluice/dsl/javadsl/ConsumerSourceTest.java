@@ -22,8 +22,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -42,10 +40,8 @@ class ConsumerSourceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    kit = ActorTestKit.create("dsl-test", TestSystems.config(dataDir));
+    kit = TestSystems.oneNodeCluster("dsl-test", dataDir, "");
     system = kit.system();
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
     PartitionEntity.init(system, PartitionSettings.fromConfig(system.settings().config()), Clock.systemUTC());
     create("big", 0);
     for (int b = 0; b < 100; b++) { // 100,000 records of 100 B

@@ -19,8 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
@@ -36,10 +34,8 @@ class ProducerFlowTest {
 
   @BeforeAll
   static void start() throws Exception {
-    kit = ActorTestKit.create("dsl-producer-test", TestSystems.config(dataDir));
+    kit = TestSystems.oneNodeCluster("dsl-producer-test", dataDir, "");
     system = kit.system();
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
     PartitionEntity.init(system, PartitionSettings.fromConfig(system.settings().config()), Clock.systemUTC());
     TopicRegistry.init(system);
     for (String topic : List.of("ordered", "fire")) {
