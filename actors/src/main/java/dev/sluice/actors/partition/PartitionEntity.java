@@ -74,7 +74,7 @@ public final class PartitionEntity
   /** Commands of a partition. */
   public sealed interface Command extends SluiceMessage
       permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, RetentionTick,
-          WaitExpired, FlushAppends {}
+          WaitExpired, FlushAppends, PassivateIfUnknown {}
 
   /** Creates the partition (idempotent for the same topic id). */
   public record Create(String topic, int partition, String topicId, TopicConfig config, ActorRef<Ack> replyTo)
@@ -116,6 +116,9 @@ public final class PartitionEntity
   record RetentionTick() implements Command {}
 
   record WaitExpired(long fetchId) implements Command {}
+
+  /** Sent to itself after recovery: a partition that still does not exist stops. */
+  record PassivateIfUnknown() implements Command {}
 
   /** Writes the queued appends (sent by the partition to itself). */
   enum FlushAppends implements Command {
@@ -196,14 +199,25 @@ public final class PartitionEntity
     PartitionJournal journal = new PartitionJournal(Adapter.toClassic(system), settings.journalPluginId(), blocking);
     return ClusterSharding.get(system)
         .init(
-            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, journal))
+            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, journal, ctx.getShard()))
                 // A partition holds a log, its cache and its waiting readers: keep it running.
                 .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
   public static Behavior<Command> create(String entityId, PartitionSettings settings, Clock clock, PartitionJournal journal) {
+    return create(entityId, settings, clock, journal, null);
+  }
+
+  /**
+   * As above; with its {@code shard}, a partition that does not exist (a client asked about an
+   * unknown topic-partition) passivates itself after {@code sluice.partition.unknown-partition-idle}, so probing
+   * arbitrary partitions cannot pile up idle entities.
+   */
+  public static Behavior<Command> create(
+      String entityId, PartitionSettings settings, Clock clock, PartitionJournal journal,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new PartitionEntity(entityId, ctx, timers, settings, clock, journal)));
+        ctx -> Behaviors.withTimers(timers -> new PartitionEntity(entityId, ctx, timers, settings, clock, journal, shard)));
   }
 
   // ---- behaviour -----------------------------------------------------------------------------
@@ -216,6 +230,7 @@ public final class PartitionEntity
   private final PartitionSettings settings;
   private final Clock clock;
   private final PartitionJournal journal;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   // Transient (not event-sourced): rebuilt empty after a restart.
   private final RecentBatches recent;
   private final Map<Long, PendingFetch> waiting = new LinkedHashMap<>();
@@ -230,8 +245,10 @@ public final class PartitionEntity
       TimerScheduler<Command> timers,
       PartitionSettings settings,
       Clock clock,
-      PartitionJournal journal) {
+      PartitionJournal journal,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), entityId));
+    this.shard = shard;
     this.persistenceId = persistenceId().id();
     this.ctx = ctx;
     this.timers = timers;
@@ -262,9 +279,12 @@ public final class PartitionEntity
     return newSignalHandlerBuilder()
         .onSignal(
             RecoveryCompleted.instance(),
-            state ->
-                timers.startTimerWithFixedDelay(
-                    "retention", new RetentionTick(), settings.retentionCheckInterval()))
+            state -> {
+              timers.startTimerWithFixedDelay("retention", new RetentionTick(), settings.retentionCheckInterval());
+              if (!state.exists()) {
+                timers.startSingleTimer("unknown-idle", new PassivateIfUnknown(), settings.unknownPartitionIdle());
+              }
+            })
         .onSignal(SnapshotCompleted.class, (state, done) -> deleteReleased(state, done.metadata().sequenceNr()))
         .build();
   }
@@ -306,6 +326,14 @@ public final class PartitionEntity
         .onCommand(RetentionTick.class, (state, cmd) -> enforceRetention(state, null))
         .onCommand(WaitExpired.class, this::onWaitExpired)
         .onCommand(FlushAppends.class, this::onFlushAppends)
+        .onCommand(
+            PassivateIfUnknown.class,
+            (state, cmd) -> {
+              if (!state.exists() && shard != null && waiting.isEmpty() && queuedAppends.isEmpty()) {
+                shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+              }
+              return Effect().noReply();
+            })
         .build();
   }
 

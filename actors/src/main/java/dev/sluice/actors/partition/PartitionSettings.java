@@ -11,9 +11,16 @@ import java.time.Duration;
  * @param retentionCheckInterval how often retention is enforced
  * @param maxFetchWait upper bound of a long-poll fetch's wait, whatever the client asks
  * @param journalPluginId the Sluice journal plugin the read side reads from
+ * @param unknownPartitionIdle how long a partition that does not exist (asked about by a client)
+ *     stays up before it stops
  */
 public record PartitionSettings(
-    long cacheBytes, int snapshotEvery, Duration retentionCheckInterval, Duration maxFetchWait, String journalPluginId) {
+    long cacheBytes,
+    int snapshotEvery,
+    Duration retentionCheckInterval,
+    Duration maxFetchWait,
+    String journalPluginId,
+    Duration unknownPartitionIdle) {
 
   public PartitionSettings {
     if (cacheBytes < 0) {
@@ -34,6 +41,7 @@ public record PartitionSettings(
         c.getInt("snapshot-every"),
         c.getDuration("retention-check-interval"),
         c.getDuration("max-fetch-wait"),
-        root.getString("pekko.persistence.journal.plugin"));
+        root.getString("pekko.persistence.journal.plugin"),
+        c.getDuration("unknown-partition-idle"));
   }
 }

@@ -136,6 +136,34 @@ class PartitionEntityTest {
   }
 
   @Test
+  void anUnknownPartitionStopsAfterItsIdleTime() throws Exception {
+    try (PartitionNode quick = new PartitionNode(dataDir.resolve("quick"), "sluice.partition.unknown-partition-idle = 300 ms\n", Clock.systemUTC())) {
+      assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, quick.fetch("ghost", 7, 0, 100).error());
+      assertEquals(PartitionError.NONE, quick.create("real", 0, TopicConfig.defaults()).error());
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      java.util.Set<String> running = runningEntities(quick);
+      while (running.contains("ghost-7") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        running = runningEntities(quick);
+      }
+      assertTrue(!running.contains("ghost-7"), "the unknown partition should have stopped: " + running);
+      assertTrue(running.contains("real-0"), "an existing partition keeps running: " + running);
+    }
+  }
+
+  static java.util.Set<String> runningEntities(PartitionNode n) {
+    TestProbe<org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState> probe = n.probe();
+    org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(n.kit.system())
+        .shardState()
+        .tell(new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(PartitionEntity.ENTITY_TYPE_KEY, probe.getRef()));
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (org.apache.pekko.cluster.sharding.ShardRegion.ShardState shard : probe.receiveMessage(PartitionNode.TIMEOUT).getShards()) {
+      ids.addAll(shard.getEntityIds());
+    }
+    return ids;
+  }
+
+  @Test
   void listOffsetsEarliestLatestAndByTimestamp() {
     node.append("t", 0, records(0, 3, 1000)); // offsets 0..2 at t=1000
     List<LogRecord> mixed = new ArrayList<>();
