@@ -172,30 +172,4 @@ public record LiveGroup(
     String protocolName = members.isEmpty() ? null : stored.protocolName();
     return new LiveGroup(state, stored.generationId(), stored.protocolType(), protocolName, leader, members, Map.of(), -1, -1, -1);
   }
-
-  /** The id of the member with {@code groupInstanceId}, or null. */
-  public String staticMemberId(String groupInstanceId) {
-    if (groupInstanceId == null) {
-      return null;
-    }
-    for (Member m : members.values()) {
-      if (groupInstanceId.equals(m.groupInstanceId())) {
-        return m.memberId();
-      }
-    }
-    return null;
-  }
-
-  /** Whether every member has a held JoinGroup and no member id handed out is still to join. */
-  public boolean allMembersJoined() {
-    if (!pendingMembers.isEmpty()) {
-      return false;
-    }
-    for (Member m : members.values()) {
-      if (!m.awaitingJoin()) {
-        return false;
-      }
-    }
-    return true;
-  }
 }
