@@ -95,7 +95,7 @@ public final class GroupCoordinator
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, GroupSettings settings, Clock clock) {
     return ClusterSharding.get(system)
         .init(
-            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
+            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, ctx.getShard()))
                 // A coordinator holds members' sessions and parked requests: keep it running.
                 .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
@@ -106,8 +106,21 @@ public final class GroupCoordinator
   }
 
   public static Behavior<Command> create(String groupId, GroupSettings settings, Clock clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GroupCoordinator(groupId, ctx, timers, settings, clock)));
+    return create(groupId, settings, clock, null);
   }
+
+  /**
+   * As above; with its {@code shard}, a coordinator of a group that does not exist (asked about by
+   * a client, e.g. OffsetFetch or Describe for an unknown id) and has no members stops after
+   * {@code sluice.group.unknown-group-idle}, so asking about arbitrary group ids cannot pile up entities.
+   */
+  public static Behavior<Command> create(
+      String groupId, GroupSettings settings, Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GroupCoordinator(groupId, ctx, timers, settings, clock, shard)));
+  }
+
+  /** Sent to itself: a group that still does not exist and has no members stops. */
+  record PassivateIfUnknown() implements GroupProtocol.Internal {}
 
   // ---- behaviour -----------------------------------------------------------------------------
 
@@ -116,6 +129,7 @@ public final class GroupCoordinator
   private final TimerScheduler<Command> timers;
   private final GroupSettings settings;
   private final Clock clock;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   // Transient, confined to the actor: rebuilt after a restart.
   private LiveGroup live = LiveGroup.initial();
   private final Map<String, ActorRef<JoinResult>> heldJoins = new HashMap<>();
@@ -124,9 +138,11 @@ public final class GroupCoordinator
   private Map<String, Long> armed = new HashMap<>();
 
   private GroupCoordinator(
-      String groupId, ActorContext<Command> ctx, TimerScheduler<Command> timers, GroupSettings settings, Clock clock) {
+      String groupId, ActorContext<Command> ctx, TimerScheduler<Command> timers, GroupSettings settings, Clock clock,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), groupId));
     this.groupId = groupId;
+    this.shard = shard;
     this.ctx = ctx;
     this.timers = timers;
     this.settings = settings;
@@ -163,6 +179,20 @@ public final class GroupCoordinator
     }
     syncTimers();
     timers.startTimerWithFixedDelay(RETENTION_TIMER, new OffsetsRetentionTick(), settings.offsetsRetentionCheckInterval());
+    if (!state.exists()) {
+      timers.startSingleTimer("unknown-idle", new PassivateIfUnknown(), settings.unknownGroupIdle());
+    }
+  }
+
+  private ReplyEffect<GroupEvent, GroupCoordinatorState> onPassivateIfUnknown(GroupCoordinatorState state) {
+    if (!state.exists()) {
+      if (live.members().isEmpty() && live.pendingMembers().isEmpty() && shard != null) {
+        shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+      } else {
+        timers.startSingleTimer("unknown-idle", new PassivateIfUnknown(), settings.unknownGroupIdle()); // still forming
+      }
+    }
+    return Effect().noReply();
   }
 
   @Override
@@ -193,6 +223,7 @@ public final class GroupCoordinator
             (state, cmd) -> apply(state, state.deleteOffsets(live, settings, clock.millis(), cmd.partitions()), cmd.replyTo()))
         .onCommand(SessionExpired.class, (state, cmd) -> onTimer(state, SESSION_TIMER_PREFIX + cmd.memberId(), PENDING_TIMER_PREFIX + cmd.memberId()))
         .onCommand(JoinPhaseDeadline.class, (state, cmd) -> onTimer(state, JOIN_TIMER))
+        .onCommand(PassivateIfUnknown.class, (state, cmd) -> onPassivateIfUnknown(state))
         .onCommand(SyncPhaseDeadline.class, (state, cmd) -> onTimer(state, SYNC_TIMER))
         .onCommand(
             OffsetsRetentionTick.class, (state, cmd) -> apply(state, state.expireOffsets(live, settings, clock.millis()), null))

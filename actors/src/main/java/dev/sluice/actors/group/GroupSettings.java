@@ -24,7 +24,8 @@ public record GroupSettings(
     int maxOffsetMetadataLength,
     Duration offsetsRetention,
     Duration offsetsRetentionCheckInterval,
-    int snapshotEvery) {
+    int snapshotEvery,
+    Duration unknownGroupIdle) {
 
   public GroupSettings {
     if (minSessionTimeout == null || minSessionTimeout.isNegative()) {
@@ -60,7 +61,8 @@ public record GroupSettings(
         c.getBytes("max-offset-metadata-bytes").intValue(),
         c.getDuration("offsets-retention"),
         c.getDuration("offsets-retention-check-interval"),
-        c.getInt("snapshot-every"));
+        c.getInt("snapshot-every"),
+        c.getDuration("unknown-group-idle"));
   }
 
   private static boolean isPositive(Duration d) {

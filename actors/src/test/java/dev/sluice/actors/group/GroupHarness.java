@@ -54,7 +54,7 @@ final class GroupHarness {
 
   static GroupSettings settings(Duration initialDelay) {
     return new GroupSettings(
-        Duration.ofMillis(6_000), Duration.ofMillis(1_800_000), initialDelay, 4096, Duration.ofDays(7), Duration.ofMinutes(10), 500);
+        Duration.ofMillis(6_000), Duration.ofMillis(1_800_000), initialDelay, 4096, Duration.ofDays(7), Duration.ofMinutes(10), 500, Duration.ofMinutes(1));
   }
 
   <R> Decision<R> take(Decision<R> d) {

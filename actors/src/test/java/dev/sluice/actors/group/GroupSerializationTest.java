@@ -113,6 +113,7 @@ class GroupSerializationTest {
     roundTrip(new GroupCoordinator.JoinPhaseDeadline());
     roundTrip(new GroupCoordinator.SyncPhaseDeadline());
     roundTrip(new GroupCoordinator.OffsetsRetentionTick());
+    roundTrip(new GroupCoordinator.PassivateIfUnknown());
   }
 
   @Test
