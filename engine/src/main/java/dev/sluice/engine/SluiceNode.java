@@ -6,6 +6,7 @@ import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionSettings;
 import dev.sluice.actors.group.GroupCoordinator;
 import dev.sluice.actors.group.GroupDirectory;
+import dev.sluice.dsl.state.StateStoreEntity;
 import dev.sluice.actors.producer.ProducerIdAllocator;
 import dev.sluice.actors.registry.TopicRegistry;
 import dev.sluice.engine.kafka.GatewayContext;
@@ -117,6 +118,7 @@ public final class SluiceNode implements AutoCloseable {
     ProducerIdAllocator.init(system);
     GroupDirectory.init(system);
     GroupCoordinator.init(system);
+    StateStoreEntity.init(system);
     KafkaSettings kafka = KafkaSettings.fromConfig(config);
     if (kafka.enabled()) {
       String clusterId;

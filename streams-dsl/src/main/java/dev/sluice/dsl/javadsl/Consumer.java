@@ -119,6 +119,48 @@ public final class Consumer {
     return Optional.of(Pair.create(Optional.of(new Position(nextOffset)), records));
   }
 
+  /**
+   * Records of the partitions the group assigns this consumer among {@code topics}, each with a
+   * {@link CommittableOffset} to pass to a {@link Committer} once processed. Partitions start at
+   * the group's committed offset (or {@link ConsumerGroupSettings#autoOffsetReset()}). On a
+   * rebalance the source keeps running: revoked partitions stop, newly assigned ones start.
+   * Records of one partition come in offset order; partitions interleave.
+   */
+  public static Source<CommittableMessage, Control> committableSource(
+      ActorSystem<?> system, ConsumerSettings settings, ConsumerGroupSettings group, java.util.Set<String> topics) {
+    return GroupMember.source(system, settings, group, topics)
+        .flatMapMerge(MAX_PARTITIONS, Pair::second)
+        .watchTermination(
+            (member, done) -> {
+              member.sourceTerminated(done);
+              return member.control();
+            });
+  }
+
+  /**
+   * Like {@link #committableSource}, but one sub-source per assigned partition, emitted when the
+   * partition is assigned and completed when it is revoked (a rebalance, or the source stopping) —
+   * for processing each partition on its own, in order, as stream processors do.
+   */
+  public static Source<Pair<TopicPartition, Source<CommittableMessage, NotUsed>>, Control> committablePartitionedSource(
+      ActorSystem<?> system, ConsumerSettings settings, ConsumerGroupSettings group, java.util.Set<String> topics) {
+    return GroupMember.source(system, settings, group, topics)
+        .watchTermination(
+            (member, done) -> {
+              member.sourceTerminated(done);
+              return member.control();
+            });
+  }
+
+  /** At most this many partition sub-sources are merged into one committable source. */
+  static final int MAX_PARTITIONS = 100_000;
+
+  /** One partition's records from {@code start}, for the group sources. */
+  static Source<ConsumerRecord, NotUsed> partitionRecords(
+      ActorSystem<?> system, ConsumerSettings settings, TopicPartition tp, StartOffset start, AtomicLong fetched) {
+    return partitionSource(system, settings, tp, start, fetched);
+  }
+
   private static final class SourceControl implements Control {
     private final UniqueKillSwitch kill;
     private final CompletionStage<Done> done;

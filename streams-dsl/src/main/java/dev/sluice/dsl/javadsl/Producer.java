@@ -72,6 +72,9 @@ public final class Producer {
     // one batch per partition, records in arrival order
     Map<String, List<Integer>> byPartition = new LinkedHashMap<>();
     for (int i = 0; i < group.size(); i++) {
+      if (group.get(i).isPassThrough()) {
+        continue;
+      }
       byPartition.computeIfAbsent(group.get(i).topic() + "\u0000" + partitions.get(i), k -> new ArrayList<>()).add(i);
     }
     long[] offsets = new long[group.size()];
@@ -106,13 +109,18 @@ public final class Producer {
                   })
               .toCompletableFuture());
     }
-    return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
+    CompletableFuture<Void> acknowledged =
+        appends.isEmpty() ? CompletableFuture.completedFuture(null) : CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new));
+    return acknowledged
         .thenApply(
             done -> {
               List<ProducerResult<C>> results = new ArrayList<>(group.size());
               for (int i = 0; i < group.size(); i++) {
                 ProducerMessage<C> m = group.get(i);
-                results.add(new ProducerResult<>(m.topic(), partitions.get(i), offsets[i], m.passThrough()));
+                results.add(
+                    m.isPassThrough()
+                        ? new ProducerResult<>(null, -1, -1, m.passThrough())
+                        : new ProducerResult<>(m.topic(), partitions.get(i), offsets[i], m.passThrough()));
               }
               return results;
             });
@@ -123,6 +131,9 @@ public final class Producer {
       Map<String, CompletionStage<Integer>> partitionCounts, AtomicInteger roundRobin) {
     if (m.partition() != null) {
       return CompletableFuture.completedFuture(m.partition());
+    }
+    if (m.isPassThrough()) {
+      return CompletableFuture.completedFuture(-1);
     }
     CompletionStage<Integer> count =
         partitionCounts.computeIfAbsent(

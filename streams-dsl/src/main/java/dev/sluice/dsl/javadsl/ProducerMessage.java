@@ -21,4 +21,19 @@ public record ProducerMessage<C>(
   public static <C> ProducerMessage<C> of(String topic, byte[] key, byte[] value, C passThrough) {
     return new ProducerMessage<>(topic, null, key, value, List.of(), null, passThrough);
   }
+
+  /** The topic of pass-through messages: no topic may be named so (Kafka names have no NUL). */
+  static final String NO_TOPIC = "\u0000pass-through";
+
+  /**
+   * Produces nothing: only {@code passThrough} comes out of the producer flow, in its place in the
+   * order (topic null, partition and offset -1) — e.g. to commit a record that yields no output.
+   */
+  public static <C> ProducerMessage<C> passThrough(C passThrough) {
+    return new ProducerMessage<>(NO_TOPIC, null, null, null, List.of(), null, passThrough);
+  }
+
+  public boolean isPassThrough() {
+    return NO_TOPIC.equals(topic);
+  }
 }
