@@ -2,8 +2,13 @@ package dev.sluice.engine.dsl;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.dsl.javadsl.Committer;
+import dev.sluice.dsl.javadsl.CommitterSettings;
 import dev.sluice.dsl.javadsl.Consumer;
+import dev.sluice.dsl.javadsl.ConsumerGroupSettings;
+import dev.sluice.dsl.javadsl.Control;
 import dev.sluice.dsl.javadsl.ConsumerRecord;
 import dev.sluice.dsl.javadsl.ConsumerSettings;
 import dev.sluice.dsl.javadsl.Producer;
@@ -17,6 +22,11 @@ import dev.sluice.engine.SluiceNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +44,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
@@ -109,6 +120,80 @@ class DslAndKafkaClientsTest {
       }
       assertEquals(n, dslRead.size());
       assertEquals(dslRead, kafkaRead, "the same keys and values either way");
+    }
+  }
+
+  @Test
+  void aDslMemberAndAKafkaConsumerShareOneGroupAndItsOffsets() throws Exception {
+    try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withClusterPort(0).withKafkaPort(0))) {
+      String bootstrap = "127.0.0.1:" + node.kafkaPort();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        admin.createTopics(List.of(new NewTopic("shared", 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      }
+      Source.range(0, 399)
+          .map(i -> new ProducerMessage<Void>("shared", i % 4, null, ("v" + i).getBytes(UTF_8), List.of(), null, null))
+          .runWith(Producer.sink(node.system(), ProducerSettings.defaults()), node.system())
+          .toCompletableFuture()
+          .get(60, TimeUnit.SECONDS);
+
+      ConsumerGroupSettings group =
+          ConsumerGroupSettings.of("shared-group")
+              .withAutoOffsetReset(StartOffset.earliest())
+              .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofMillis(200));
+      Set<TopicPartition> dslPartitions = ConcurrentHashMap.newKeySet();
+      AtomicInteger dslRecords = new AtomicInteger();
+      Control dsl =
+          Consumer.committablePartitionedSource(node.system(), ConsumerSettings.defaults().withPollWait(Duration.ofMillis(100)), group, Set.of("shared"))
+              .toMat(
+                  Sink.foreach(
+                      pair -> {
+                        dslPartitions.add(pair.first());
+                        pair.second()
+                            .map(m -> {
+                              dslRecords.incrementAndGet();
+                              return m.committableOffset();
+                            })
+                            .runWith(Committer.sink(CommitterSettings.defaults().withMaxInterval(Duration.ofMillis(100))), node.system())
+                            .thenRun(() -> dslPartitions.remove(pair.first()));
+                      }),
+                  Keep.left())
+              .run(node.system());
+
+      Properties c = new Properties();
+      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      c.put(ConsumerConfig.GROUP_ID_CONFIG, "shared-group");
+      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, "org.apache.kafka.clients.consumer.RangeAssignor");
+      Set<Integer> kafkaPartitions = new HashSet<>();
+      int kafkaRecords = 0;
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        consumer.subscribe(List.of("shared"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && !(kafkaRecords + dslRecords.get() >= 400 && kafkaPartitions.size() == 2)) {
+          for (var r : consumer.poll(Duration.ofMillis(100))) {
+            kafkaRecords++;
+            kafkaPartitions.add(r.partition());
+          }
+          consumer.assignment().forEach(tp -> kafkaPartitions.add(tp.partition()));
+          kafkaPartitions.retainAll(consumer.assignment().stream().map(org.apache.kafka.common.TopicPartition::partition).toList());
+        }
+        consumer.commitSync();
+        Set<Integer> dslNow = new HashSet<>();
+        dslPartitions.forEach(tp -> dslNow.add(tp.partition()));
+        assertEquals(2, kafkaPartitions.size(), "kafka consumer holds " + kafkaPartitions + ", DSL member holds " + dslNow);
+        assertEquals(2, dslNow.size(), "kafka consumer holds " + kafkaPartitions + ", DSL member holds " + dslNow);
+        assertTrue(Collections.disjoint(kafkaPartitions, dslNow));
+        assertTrue(kafkaRecords + dslRecords.get() >= 400, "kafka read " + kafkaRecords + ", DSL read " + dslRecords.get());
+      }
+      dsl.shutdown().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      // both members' commits are the group's: every partition is committed at its end
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets("shared-group").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        for (int p = 0; p < 4; p++) {
+          assertEquals(100, committed.get(new org.apache.kafka.common.TopicPartition("shared", p)).offset(), "partition " + p);
+        }
+      }
     }
   }
 }
