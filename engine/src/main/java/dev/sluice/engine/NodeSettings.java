@@ -52,4 +52,8 @@ public record NodeSettings(
   public NodeSettings withNodeId(int id) {
     return new NodeSettings(dataDir, OptionalInt.of(id), kafkaPort, clusterPort, configFile);
   }
+
+  public NodeSettings withConfigFile(Path file) {
+    return new NodeSettings(dataDir, nodeId, kafkaPort, clusterPort, Optional.of(file));
+  }
 }

@@ -22,7 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import dev.sluice.actors.cluster.SluiceMembers;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +91,19 @@ public final class SluiceNode implements AutoCloseable {
       overrides.put("sluice.node.id", identity.nodeId());
       settings.kafkaPort().ifPresent(p -> overrides.put("sluice.kafka.port", p));
       settings.clusterPort().ifPresent(p -> overrides.put("pekko.remote.artery.canonical.port", p));
+      Config base = SluiceConfig.load(ConfigFactory.parseMap(overrides).withFallback(fileConfig));
+      checkClusterSettings(base);
+      // the node's identity and gateway address travel as cluster roles, so every node knows
+      // which member holds which partitions and where its clients should connect
+      KafkaSettings kafka = KafkaSettings.fromConfig(base);
+      List<String> roles = new ArrayList<>(base.getStringList("pekko.cluster.roles"));
+      roles.add(SluiceMembers.nodeRole(identity.nodeId()));
+      if (kafka.enabled()) {
+        int port = kafka.port() == 0 ? freeLoopbackPort(kafka.host()) : kafka.port();
+        overrides.put("sluice.kafka.port", port);
+        roles.add(SluiceMembers.kafkaRole(kafka.advertisedHost(), kafka.advertisedPort() > 0 ? kafka.advertisedPort() : port));
+      }
+      overrides.put("pekko.cluster.roles", roles);
       Config config = SluiceConfig.load(ConfigFactory.parseMap(overrides).withFallback(fileConfig));
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
       SluiceNode node = new SluiceNode(system, identity, dataDir);
@@ -104,12 +120,32 @@ public final class SluiceNode implements AutoCloseable {
     }
   }
 
+  /** A node joining seed nodes must say which node holds the cluster metadata. */
+  private static void checkClusterSettings(Config config) {
+    if (!config.getList("pekko.cluster.seed-nodes").isEmpty() && config.getInt("sluice.cluster.metadata-node") < 0) {
+      throw new IllegalArgumentException(
+          "this node joins seed nodes " + config.getList("pekko.cluster.seed-nodes").unwrapped()
+              + ": set sluice.cluster.metadata-node to the id of the node that holds the cluster's metadata"
+              + " (the same on every node; see cluster-config/conf/cluster-3.conf)");
+    }
+  }
+
+  /** A free port to bind the gateway to when 0 was asked for (the port must be known up front). */
+  private static int freeLoopbackPort(String host) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on " + host, e);
+    }
+  }
+
   private void boot(Clock clock) {
     Config config = system.settings().config();
     Cluster cluster = Cluster.get(system);
     if (config.getList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
+    DuplicateNodeGuard.start(system, identity.nodeId());
     PartitionEntity.init(system, PartitionSettings.fromConfig(config), clock);
     TopicRegistry.init(system);
     // Start the registry now: its recovery opens the journal (a bad data directory fails here,

@@ -1,5 +1,6 @@
 package dev.sluice.actors.group;
 
+import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.actors.group.GroupCoordinatorState.Decision;
 import dev.sluice.actors.group.GroupProtocol.Command;
 import dev.sluice.actors.group.GroupProtocol.CommitOffsets;
@@ -97,7 +98,8 @@ public final class GroupCoordinator
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, ctx.getShard()))
                 // A coordinator holds members' sessions and parked requests: keep it running.
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                .withAllocationStrategy(MetadataNode.allocation(system, "group coordinator")));
   }
 
   /** The coordinator of {@code groupId}, wherever sharding placed it. */

@@ -1,5 +1,6 @@
 package dev.sluice.actors.group;
 
+import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.persistence.serialization.CborPersisted;
 import dev.sluice.persistence.serialization.SluiceMessage;
 import java.util.List;
@@ -68,7 +69,8 @@ public final class GroupDirectory
     ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> new GroupDirectory(ctx.getEntityId()))
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                .withAllocationStrategy(MetadataNode.allocation(system, "the group directory")));
   }
 
   public static EntityRef<Command> entityRef(ActorSystem<?> system) {

@@ -1,5 +1,6 @@
 package dev.sluice.actors.partition;
 
+import dev.sluice.actors.cluster.PartitionPlacement;
 import dev.sluice.persistence.batch.RecordBatches;
 import dev.sluice.persistence.batch.LogRecord;
 import dev.sluice.persistence.partition.BatchAppended;
@@ -201,7 +202,10 @@ public final class PartitionEntity
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, journal, ctx.getShard()))
                 // A partition holds a log, its cache and its waiting readers: keep it running.
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                // a partition's log is on one node: its entity starts only there
+                .withMessageExtractor(PartitionPlacement.<Command>oneShardPerEntity())
+                .withAllocationStrategy(PartitionPlacement.allocation(system)));
   }
 
   public static Behavior<Command> create(String entityId, PartitionSettings settings, Clock clock, PartitionJournal journal) {

@@ -22,5 +22,7 @@ public enum PartitionError {
   /** An idempotent producer wrote with an epoch older than one already seen. */
   INVALID_PRODUCER_EPOCH,
   /** Reading stored batches failed; the request may be retried. */
-  KAFKA_STORAGE_ERROR
+  KAFKA_STORAGE_ERROR,
+  /** The partition's log is on another node (or its node is down): ask the metadata again. */
+  NOT_LEADER_OR_FOLLOWER
 }

@@ -1,5 +1,6 @@
 package dev.sluice.actors.producer;
 
+import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.persistence.serialization.CborPersisted;
 import dev.sluice.persistence.serialization.SluiceMessage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -44,7 +45,8 @@ public final class ProducerIdAllocator
     ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> new ProducerIdAllocator(ctx.getEntityId()))
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                .withAllocationStrategy(MetadataNode.allocation(system, "the producer-id allocator")));
   }
 
   public static EntityRef<Command> entityRef(ActorSystem<?> system) {

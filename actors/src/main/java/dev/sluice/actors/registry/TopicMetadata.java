@@ -1,6 +1,8 @@
 package dev.sluice.actors.registry;
 
 import dev.sluice.persistence.partition.TopicConfig;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What the registry knows about one topic.
@@ -12,18 +14,42 @@ import dev.sluice.persistence.partition.TopicConfig;
  * @param partitions the number of partitions, numbered {@code 0 .. partitions-1}
  * @param config the topic's settings, as every partition enforces them
  * @param createdAtMillis wall-clock time of creation, epoch milliseconds
+ * @param placement the node id holding each partition's log, by partition number; empty for a
+ *     topic created before placement existed (single-node data), whose partitions live wherever
+ *     the node is
  */
-public record TopicMetadata(String name, String topicId, int partitions, TopicConfig config, long createdAtMillis) {
+public record TopicMetadata(
+    String name, String topicId, int partitions, TopicConfig config, long createdAtMillis, List<Integer> placement) {
 
   public TopicMetadata {
     config = config == null ? TopicConfig.defaults() : config;
+    placement = placement == null ? List.of() : List.copyOf(placement);
+  }
+
+  public TopicMetadata(String name, String topicId, int partitions, TopicConfig config, long createdAtMillis) {
+    this(name, topicId, partitions, config, createdAtMillis, List.of());
+  }
+
+  /** The node holding {@code partition}'s log, or -1 if the topic predates placement. */
+  public int nodeOf(int partition) {
+    return placement.isEmpty() || partition >= placement.size() ? -1 : placement.get(partition);
+  }
+
+  /** Grown to {@code newCount} partitions, the new ones on {@code added} (empty if unplaced). */
+  public TopicMetadata withPartitions(int newCount, List<Integer> added) {
+    List<Integer> p = placement;
+    if (!placement.isEmpty() && added != null && !added.isEmpty()) {
+      p = new ArrayList<>(placement);
+      p.addAll(added);
+    }
+    return new TopicMetadata(name, topicId, newCount, config, createdAtMillis, p);
   }
 
   public TopicMetadata withPartitions(int newCount) {
-    return new TopicMetadata(name, topicId, newCount, config, createdAtMillis);
+    return withPartitions(newCount, List.of());
   }
 
   public TopicMetadata withConfig(TopicConfig newConfig) {
-    return new TopicMetadata(name, topicId, partitions, newConfig, createdAtMillis);
+    return new TopicMetadata(name, topicId, partitions, newConfig, createdAtMillis, placement);
   }
 }

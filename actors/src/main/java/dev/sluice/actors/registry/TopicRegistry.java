@@ -2,6 +2,8 @@ package dev.sluice.actors.registry;
 
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionError;
+import dev.sluice.actors.cluster.MetadataNode;
+import dev.sluice.actors.cluster.SluiceMembers;
 import dev.sluice.actors.registry.TopicRegistryEvent.PartitionsAdded;
 import dev.sluice.actors.registry.TopicRegistryState.Decision;
 import dev.sluice.persistence.partition.TopicConfig;
@@ -90,6 +92,7 @@ public final class TopicRegistry
           DeleteTopic,
           CreatePartitions,
           AlterTopicConfig,
+          LocatePartition,
           PartitionReplied,
           RetryPartitionRequest {}
 
@@ -123,6 +126,15 @@ public final class TopicRegistry
       configs = copyOf(configs);
     }
   }
+
+  /** Which node holds a partition's log. */
+  public record LocatePartition(String topic, int partition, ActorRef<PartitionLocation> replyTo) implements Command {}
+
+  /**
+   * {@code known} false: no such partition (its entity may start anywhere: it has no data);
+   * {@code nodeId} -1: a partition of a topic that predates placement (single node).
+   */
+  public record PartitionLocation(boolean known, int nodeId) implements SluiceMessage {}
 
   /** Reply to every command about one topic: on success the topic's metadata after the command. */
   public record TopicResult(TopicError error, String message, TopicMetadata topic) implements SluiceMessage {
@@ -175,7 +187,8 @@ public final class TopicRegistry
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
                 // One entity serving every admin request: never passivate it.
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                .withAllocationStrategy(MetadataNode.allocation(system, "the topic registry")));
   }
 
   /** The registry, wherever sharding placed it. */
@@ -262,6 +275,7 @@ public final class TopicRegistry
         .onCommand(DeleteTopic.class, this::onDeleteTopic)
         .onCommand(CreatePartitions.class, this::onCreatePartitions)
         .onCommand(AlterTopicConfig.class, this::onAlterTopicConfig)
+        .onCommand(LocatePartition.class, this::onLocatePartition)
         .onCommand(PartitionReplied.class, this::onPartitionReplied)
         .onCommand(RetryPartitionRequest.class, this::onRetryPartitionRequest)
         .build();
@@ -291,7 +305,8 @@ public final class TopicRegistry
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onCreateTopic(TopicRegistryState state, CreateTopic cmd) {
     Decision d =
-        state.createTopic(cmd.name(), cmd.partitions(), cmd.configs(), UUID.randomUUID().toString(), clock.millis());
+        state.createTopic(
+            cmd.name(), cmd.partitions(), cmd.configs(), UUID.randomUUID().toString(), clock.millis(), liveNodes());
     if (!d.accepted()) {
       return Effect().reply(cmd.replyTo(), TopicResult.rejected(d));
     }
@@ -306,6 +321,20 @@ public final class TopicRegistry
                   failures -> reply(cmd.replyTo(), t, failures, "was created", "their creation"));
             })
         .thenNoReply();
+  }
+
+  /** Ids of the Sluice nodes up now: new partitions are placed on them. */
+  private List<Integer> liveNodes() {
+    return List.copyOf(SluiceMembers.upNodes(ctx.getSystem()).keySet());
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onLocatePartition(
+      TopicRegistryState state, LocatePartition cmd) {
+    Decision d = state.describeTopic(cmd.topic());
+    if (!d.accepted() || cmd.partition() < 0 || cmd.partition() >= d.topic().partitions()) {
+      return Effect().reply(cmd.replyTo(), new PartitionLocation(false, -1));
+    }
+    return Effect().reply(cmd.replyTo(), new PartitionLocation(true, d.topic().nodeOf(cmd.partition())));
   }
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onDescribeTopic(
@@ -338,7 +367,7 @@ public final class TopicRegistry
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onCreatePartitions(
       TopicRegistryState state, CreatePartitions cmd) {
-    Decision d = state.createPartitions(cmd.name(), cmd.newTotalCount());
+    Decision d = state.createPartitions(cmd.name(), cmd.newTotalCount(), liveNodes());
     if (!d.accepted()) {
       return Effect().reply(cmd.replyTo(), TopicResult.rejected(d));
     }

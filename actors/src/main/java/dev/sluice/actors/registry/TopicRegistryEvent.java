@@ -2,6 +2,7 @@ package dev.sluice.actors.registry;
 
 import dev.sluice.persistence.partition.TopicConfig;
 import dev.sluice.persistence.serialization.CborPersisted;
+import java.util.List;
 
 /**
  * What the topic registry's journal holds: one event per accepted change to the topic table.
@@ -18,19 +19,40 @@ public sealed interface TopicRegistryEvent extends CborPersisted
   /** The topic the event is about. */
   String name();
 
-  /** A topic was created; id and creation time were chosen by the command handler. */
-  record TopicCreated(String name, String topicId, int partitions, TopicConfig config, long createdAtMillis)
+  /**
+   * A topic was created; id, creation time and placement (node id per partition) were chosen by
+   * the command handler.
+   */
+  record TopicCreated(
+      String name, String topicId, int partitions, TopicConfig config, long createdAtMillis, List<Integer> placement)
       implements TopicRegistryEvent {
+    public TopicCreated {
+      placement = placement == null ? List.of() : List.copyOf(placement);
+    }
+
+    public TopicCreated(String name, String topicId, int partitions, TopicConfig config, long createdAtMillis) {
+      this(name, topicId, partitions, config, createdAtMillis, List.of());
+    }
+
     TopicMetadata metadata() {
-      return new TopicMetadata(name, topicId, partitions, config, createdAtMillis);
+      return new TopicMetadata(name, topicId, partitions, config, createdAtMillis, placement);
     }
   }
 
   /** The topic (this incarnation of the name) was deleted. */
   record TopicDeleted(String name, String topicId) implements TopicRegistryEvent {}
 
-  /** Partitions {@code previousCount .. newCount-1} were added. */
-  record PartitionsAdded(String name, String topicId, int previousCount, int newCount) implements TopicRegistryEvent {}
+  /** Partitions {@code previousCount .. newCount-1} were added, on the nodes of {@code placement}. */
+  record PartitionsAdded(String name, String topicId, int previousCount, int newCount, List<Integer> placement)
+      implements TopicRegistryEvent {
+    public PartitionsAdded {
+      placement = placement == null ? List.of() : List.copyOf(placement);
+    }
+
+    public PartitionsAdded(String name, String topicId, int previousCount, int newCount) {
+      this(name, topicId, previousCount, newCount, List.of());
+    }
+  }
 
   /** The topic's settings are now {@code config} (the whole resolved config, not a delta). */
   record TopicConfigAltered(String name, String topicId, TopicConfig config) implements TopicRegistryEvent {}

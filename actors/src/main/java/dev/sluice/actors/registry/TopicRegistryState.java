@@ -89,6 +89,16 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
    */
   public Decision createTopic(
       String name, int partitions, Map<String, String> configs, String topicId, long createdAtMillis) {
+    return createTopic(name, partitions, configs, topicId, createdAtMillis, List.of());
+  }
+
+  /**
+   * As above, placing the partitions round-robin over {@code nodes} (the live nodes' ids),
+   * starting at a node chosen by the topic's name so topics do not all start on the same node.
+   * No nodes: the topic is unplaced (lives wherever sharding runs it; single-node only).
+   */
+  public Decision createTopic(
+      String name, int partitions, Map<String, String> configs, String topicId, long createdAtMillis, List<Integer> nodes) {
     if (name == null) {
       return missingName();
     }
@@ -116,7 +126,8 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
     } catch (IllegalArgumentException e) { // TopicConfig.InvalidConfigException and its kin
       return Decision.reject(TopicError.INVALID_CONFIG, e.getMessage());
     }
-    TopicCreated event = new TopicCreated(name, topicId, partitions, config, createdAtMillis);
+    TopicCreated event =
+        new TopicCreated(name, topicId, partitions, config, createdAtMillis, place(name, 0, partitions, nodes));
     return Decision.accept(event, event.metadata());
   }
 
@@ -143,6 +154,11 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
 
   /** Grow {@code name} to {@code newTotalCount} partitions (Kafka's CreatePartitions). */
   public Decision createPartitions(String name, int newTotalCount) {
+    return createPartitions(name, newTotalCount, List.of());
+  }
+
+  /** As above, placing the new partitions over {@code nodes} (a topic without placement stays so). */
+  public Decision createPartitions(String name, int newTotalCount, List<Integer> nodes) {
     if (name == null) {
       return missingName();
     }
@@ -163,8 +179,23 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
     if (countProblem != null) {
       return Decision.reject(TopicError.INVALID_PARTITIONS, countProblem);
     }
+    List<Integer> added = t.placement().isEmpty() ? List.of() : place(name, t.partitions(), newTotalCount, nodes);
     return Decision.accept(
-        new PartitionsAdded(name, t.topicId(), t.partitions(), newTotalCount), t.withPartitions(newTotalCount));
+        new PartitionsAdded(name, t.topicId(), t.partitions(), newTotalCount, added), t.withPartitions(newTotalCount, added));
+  }
+
+  /** Nodes for partitions {@code from .. to-1}: round-robin over the sorted node ids. */
+  static List<Integer> place(String name, int from, int to, List<Integer> nodes) {
+    if (nodes == null || nodes.isEmpty()) {
+      return List.of();
+    }
+    List<Integer> sorted = nodes.stream().sorted().distinct().toList();
+    int start = Math.floorMod(name.hashCode(), sorted.size());
+    List<Integer> placement = new ArrayList<>(to - from);
+    for (int p = from; p < to; p++) {
+      placement.add(sorted.get((start + p) % sorted.size()));
+    }
+    return placement;
   }
 
   /**
@@ -219,7 +250,7 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
     if (event instanceof TopicDeleted) {
       return with(t.name(), null);
     } else if (event instanceof PartitionsAdded a) {
-      return with(t.name(), t.withPartitions(a.newCount()));
+      return with(t.name(), t.withPartitions(a.newCount(), a.placement()));
     } else if (event instanceof TopicConfigAltered c) {
       return with(t.name(), t.withConfig(c.config()));
     }

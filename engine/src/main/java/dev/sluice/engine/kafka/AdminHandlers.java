@@ -734,17 +734,20 @@ final class AdminHandlers {
           new DescribeClusterResponseData()
               .setEndpointType(ENDPOINT_BROKER)
               .setClusterId(context.clusterId())
-              .setControllerId(context.nodeId())
+              .setControllerId(context.metadataNode())
               // Integer.MIN_VALUE (the schema default) means "not asked for".
               .setClusterAuthorizedOperations(req.includeClusterAuthorizedOperations() ? 0 : Integer.MIN_VALUE);
-      resp.brokers()
-          .add(
-              new DescribeClusterResponseData.DescribeClusterBroker()
-                  .setBrokerId(context.nodeId())
-                  .setHost(context.advertisedHost())
-                  .setPort(context.advertisedPort())
-                  .setRack(null)
-                  .setIsFenced(false));
+      context.liveBrokers()
+          .forEach(
+              (id, hp) ->
+                  resp.brokers()
+                      .add(
+                          new DescribeClusterResponseData.DescribeClusterBroker()
+                              .setBrokerId(id)
+                              .setHost(hp.host())
+                              .setPort(hp.port())
+                              .setRack(null)
+                              .setIsFenced(false)));
       return done(Optional.of(resp));
     }
   }

@@ -111,7 +111,9 @@ final class FetchHandler implements ApiHandler {
         .handle(
             (r, err) -> {
               PartitionEntity.FetchResult result =
-                  err != null ? new PartitionEntity.FetchResult(PartitionError.KAFKA_STORAGE_ERROR, "fetch timed out", -1, -1, List.of()) : r;
+                  GatewayContext.isNotLeader(err)
+                      ? new PartitionEntity.FetchResult(PartitionError.NOT_LEADER_OR_FOLLOWER, err.getMessage(), -1, -1, List.of())
+                      : err != null ? new PartitionEntity.FetchResult(PartitionError.KAFKA_STORAGE_ERROR, "fetch timed out", -1, -1, List.of()) : r;
               s.result = result;
               return result;
             })

@@ -3,7 +3,12 @@ package dev.sluice.engine.kafka;
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.producer.ProducerIdAllocator;
 import dev.sluice.actors.registry.TopicRegistry;
+import dev.sluice.actors.cluster.MetadataNode;
+import dev.sluice.actors.cluster.SluiceMembers;
 import java.time.Duration;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -27,6 +32,7 @@ public final class GatewayContext {
   private final KafkaSettings settings;
   private final ClusterSharding sharding;
   private volatile int advertisedPort;
+  private final PlacementCache placement;
 
   public GatewayContext(ActorSystem<?> system, int nodeId, String clusterId, KafkaSettings settings) {
     this.system = system;
@@ -35,6 +41,7 @@ public final class GatewayContext {
     this.settings = settings;
     this.sharding = ClusterSharding.get(system);
     this.advertisedPort = settings.port();
+    this.placement = new PlacementCache(this);
   }
 
   /** The port clients are told to connect to (the bound one once the gateway listens). */
@@ -74,9 +81,53 @@ public final class GatewayContext {
     return sharding.entityRefFor(PartitionEntity.ENTITY_TYPE_KEY, PartitionEntity.entityId(topic, partition));
   }
 
+  /**
+   * Asks a partition entity, if this node holds its log. A partition placed on another node (or
+   * whose node is down) fails with {@link NotLeader} at once, without a hop: clients answered
+   * NOT_LEADER_OR_FOLLOWER refresh their metadata and go to the right node.
+   */
   public <R> CompletionStage<R> askPartition(
       String topic, int partition, Function<ActorRef<R>, PartitionEntity.Command> command, Duration timeout) {
+    int node = placement.nodeOf(topic, partition);
+    if (node >= 0 && node != nodeId) {
+      return CompletableFuture.failedFuture(new NotLeader(topic, partition, node));
+    }
     return partition(topic, partition).ask(command::apply, timeout);
+  }
+
+  /** The partition is held by another node. */
+  public static final class NotLeader extends RuntimeException {
+    NotLeader(String topic, int partition, int node) {
+      super(topic + "-" + partition + " is on node " + node, null, false, false);
+    }
+  }
+
+  /** Whether {@code err} (as a CompletionStage delivers it) says the partition is elsewhere. */
+  public static boolean isNotLeader(Throwable err) {
+    return err instanceof NotLeader || (err != null && err.getCause() instanceof NotLeader);
+  }
+
+  public PlacementCache placement() {
+    return placement;
+  }
+
+  /** Live Sluice nodes with a Kafka gateway: node id to {host, port}; always includes this node. */
+  public SortedMap<Integer, HostPort> liveBrokers() {
+    SortedMap<Integer, HostPort> brokers = new TreeMap<>();
+    SluiceMembers.upNodes(system).forEach((id, m) -> SluiceMembers.kafkaAddress(m).ifPresent(a -> {
+      int colon = a.lastIndexOf(':');
+      brokers.put(id, new HostPort(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
+    }));
+    brokers.put(nodeId, new HostPort(advertisedHost(), advertisedPort()));
+    return brokers;
+  }
+
+  public record HostPort(String host, int port) {}
+
+  /** The node of the group coordinators and other metadata: the configured one, or this node. */
+  public int metadataNode() {
+    int configured = MetadataNode.configured(system);
+    return configured >= 0 ? configured : nodeId;
   }
 
   public <R> CompletionStage<R> askRegistry(Function<ActorRef<R>, TopicRegistry.Command> command) {

@@ -76,7 +76,7 @@ final class GroupHandlers {
     return groupId == null || groupId.isEmpty();
   }
 
-  /** FindCoordinator: this node coordinates every group it is asked about. */
+  /** FindCoordinator: the node hosting the group coordinators (the metadata node). */
   static final class FindCoordinator implements ApiHandler {
     private final GatewayContext context;
 
@@ -101,7 +101,11 @@ final class GroupHandlers {
         if (invalidGroupId(req.key())) {
           return done(resp.setErrorCode(Errors.INVALID_GROUP_ID.code()).setNodeId(-1).setHost("").setPort(-1));
         }
-        return done(resp.setNodeId(context.nodeId()).setHost(context.advertisedHost()).setPort(context.advertisedPort()));
+        GatewayContext.HostPort home = context.liveBrokers().get(context.metadataNode());
+        if (home == null) {
+          return done(resp.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1));
+        }
+        return done(resp.setNodeId(context.metadataNode()).setHost(home.host()).setPort(home.port()));
       }
       FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
       for (String key : req.coordinatorKeys()) {
@@ -111,7 +115,13 @@ final class GroupHandlers {
         } else if (invalidGroupId(key)) {
           c.setErrorCode(Errors.INVALID_GROUP_ID.code()).setNodeId(-1).setHost("").setPort(-1);
         } else {
-          c.setNodeId(context.nodeId()).setHost(context.advertisedHost()).setPort(context.advertisedPort());
+          // the group's coordinator entity runs on the metadata node: name that node's gateway
+          GatewayContext.HostPort home = context.liveBrokers().get(context.metadataNode());
+          if (home == null) {
+            c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1);
+          } else {
+            c.setNodeId(context.metadataNode()).setHost(home.host()).setPort(home.port());
+          }
         }
         resp.coordinators().add(c);
       }

@@ -64,7 +64,9 @@ final class ListOffsetsHandler implements ApiHandler {
                 .<PartitionEntity.OffsetResult>askPartition(t.name(), p.partitionIndex(), r -> new PartitionEntity.ListOffsets(query, r), timeout)
                 .handle(
                     (r, err) -> {
-                      if (err != null) {
+                      if (GatewayContext.isNotLeader(err)) {
+                        pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                      } else if (err != null) {
                         pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code());
                       } else if (r.error() != PartitionError.NONE) {
                         pr.setErrorCode(KafkaErrors.of(r.error()).code());

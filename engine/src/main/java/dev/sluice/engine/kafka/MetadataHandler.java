@@ -19,7 +19,8 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Metadata: this node as the only broker, leader and sole replica of every partition; all
+ * Metadata: every live node's gateway as a broker; each partition led by the node that holds its
+ * log (no leader, LEADER_NOT_AVAILABLE, while that node is down); all
  * topics or the requested ones, with stable topic ids. A requested topic that does not exist is
  * created when the client allows it and {@code sluice.kafka.auto-create-topics} is on (Kafka's
  * {@code auto.create.topics.enable}), with {@code sluice.kafka.num-partitions} partitions.
@@ -48,6 +49,7 @@ final class MetadataHandler implements ApiHandler {
               Map<String, TopicMetadata> byName = new HashMap<>();
               Map<Uuid, TopicMetadata> byId = new HashMap<>();
               for (TopicMetadata t : list.topics()) {
+                context.placement().remember(t);
                 byName.put(t.name(), t);
                 byId.put(GatewayContext.kafkaUuid(t.topicId()), t);
               }
@@ -120,13 +122,11 @@ final class MetadataHandler implements ApiHandler {
 
   private MetadataResponseData base() {
     MetadataResponseData resp =
-        new MetadataResponseData().setClusterId(context.clusterId()).setControllerId(context.nodeId());
-    resp.brokers()
-        .add(
-            new MetadataResponseData.MetadataResponseBroker()
-                .setNodeId(context.nodeId())
-                .setHost(context.advertisedHost())
-                .setPort(context.advertisedPort()));
+        new MetadataResponseData().setClusterId(context.clusterId()).setControllerId(context.metadataNode());
+    context.liveBrokers()
+        .forEach(
+            (id, hp) ->
+                resp.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(id).setHost(hp.host()).setPort(hp.port())));
     return resp;
   }
 
@@ -136,17 +136,22 @@ final class MetadataHandler implements ApiHandler {
             .setName(t.name())
             .setTopicId(GatewayContext.kafkaUuid(t.topicId()))
             .setIsInternal(false);
-    List<Integer> self = List.of(context.nodeId());
+    java.util.Set<Integer> live = context.liveBrokers().keySet();
     for (int p = 0; p < t.partitions(); p++) {
+      int node = t.nodeOf(p) < 0 ? context.nodeId() : t.nodeOf(p);
+      List<Integer> replicas = List.of(node);
+      boolean up = live.contains(node);
+      // a partition whose node is down has no leader: clients wait and ask again
       topic.partitions()
           .add(
               new MetadataResponseData.MetadataResponsePartition()
+                  .setErrorCode(up ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
                   .setPartitionIndex(p)
-                  .setLeaderId(context.nodeId())
+                  .setLeaderId(up ? node : -1)
                   .setLeaderEpoch(0)
-                  .setReplicaNodes(self)
-                  .setIsrNodes(self)
-                  .setOfflineReplicas(List.of()));
+                  .setReplicaNodes(replicas)
+                  .setIsrNodes(up ? replicas : List.of())
+                  .setOfflineReplicas(up ? List.of() : replicas));
     }
     return topic;
   }

@@ -68,7 +68,10 @@ final class ProduceHandler implements ApiHandler {
         ByteBuffer buf = records.buffer().duplicate();
         buf.get(batch);
         if (req.acks() == 0) {
-          context.partition(topic.name(), pd.index()).tell(new PartitionEntity.Append(batch, context.system().ignoreRef()));
+          int node = context.placement().nodeOf(topic.name(), pd.index());
+          if (node < 0 || node == context.nodeId()) {
+            context.partition(topic.name(), pd.index()).tell(new PartitionEntity.Append(batch, context.system().ignoreRef()));
+          }
           continue;
         }
         pending.add(
@@ -77,7 +80,9 @@ final class ProduceHandler implements ApiHandler {
                     topic.name(), pd.index(), (ActorRef<PartitionEntity.AppendResult> r) -> new PartitionEntity.Append(batch, r), timeout)
                 .handle(
                     (r, err) -> {
-                      if (err != null) {
+                      if (GatewayContext.isNotLeader(err)) {
+                        partResp.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setErrorMessage(err.getMessage());
+                      } else if (err != null) {
                         partResp.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage("append timed out");
                       } else if (r.error() != PartitionError.NONE) {
                         partResp.setErrorCode(KafkaErrors.of(r.error()).code()).setErrorMessage(r.message());

@@ -1,5 +1,6 @@
 package dev.sluice.dsl.state;
 
+import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.persistence.serialization.SluiceMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +104,11 @@ public final class StateStoreEntity
 
   /** Registers the entity type with Cluster Sharding on this node (idempotent). */
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId())));
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId()))
+                // journaled on the metadata node: it only ever runs there
+                .withAllocationStrategy(MetadataNode.allocation(system, "processor state store")));
   }
 
   public static EntityRef<Command> entityRef(ActorSystem<?> system, String entityId) {

@@ -1,0 +1,65 @@
+package dev.sluice.actors.cluster;
+
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.ShardCoordinator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.immutable.IndexedSeq;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.FutureConverters;
+
+/**
+ * Shard allocation for entities that journal to a node-local log: a shard is only ever started on
+ * the node that holds its data, named by {@code homeOf} (a node id, or -1 for "any node": data
+ * that does not exist yet, or a single-node cluster). If that node is not up the allocation
+ * fails and Cluster Sharding retries it later; meanwhile the entity is unavailable, never
+ * started empty elsewhere. Shards are never rebalanced.
+ */
+public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeAllocation.class);
+
+  private final ActorSystem<?> system;
+  private final String what;
+  private final Function<String, CompletionStage<Integer>> homeOf;
+
+  public NodeAllocation(ActorSystem<?> system, String what, Function<String, CompletionStage<Integer>> homeOf) {
+    this.system = system;
+    this.what = what;
+    this.homeOf = homeOf;
+  }
+
+  @Override
+  public Future<ActorRef> allocateShard(ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> current) {
+    CompletionStage<ActorRef> region =
+        homeOf.apply(shardId)
+            .thenApply(
+                node -> {
+                  if (node < 0) {
+                    return requester;
+                  }
+                  for (ActorRef r : current.keySet()) {
+                    OptionalInt id = SluiceMembers.memberAt(system, r.path().address()).map(SluiceMembers::nodeId).orElse(OptionalInt.empty());
+                    if (id.isPresent() && id.getAsInt() == node && SluiceMembers.upNodes(system).containsKey(node)) {
+                      return r;
+                    }
+                  }
+                  String why = what + " " + shardId + " lives on node " + node + ", which is not up: it stays unavailable until that node is back";
+                  LOG.debug(why);
+                  throw new IllegalStateException(why);
+                });
+    return FutureConverters.asScala(region);
+  }
+
+  @Override
+  public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> rebalanceInProgress) {
+    // a node-local log never moves by itself
+    return FutureConverters.asScala(CompletableFuture.completedFuture(Set.of()));
+  }
+}

@@ -1,0 +1,206 @@
+package dev.sluice.engine.cluster;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.engine.NodeSettings;
+import dev.sluice.engine.SluiceNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three nodes (three ActorSystems with their own data directories) on loopback: partitions spread
+ * over the nodes, Kafka clients work through any node, a node's partitions are unavailable (never
+ * empty) while it is down and come back whole when it restarts on a new port.
+ */
+class ThreeNodeClusterTest {
+  @TempDir Path base;
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  SluiceNode start(int id, int clusterPort, int seedPort) throws IOException {
+    Path conf = base.resolve("node" + id + ".conf");
+    Files.writeString(
+        conf,
+        "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
+            + "pekko.cluster.seed-nodes = [\"pekko://sluice@127.0.0.1:" + seedPort + "\"]\n"
+            + "sluice.cluster.metadata-node = 1\n"
+            + "sluice.kafka.host = \"127.0.0.1\"\n");
+    return SluiceNode.start(
+        NodeSettings.of(base.resolve("data" + id)).withNodeId(id).withClusterPort(clusterPort).withKafkaPort(0).withConfigFile(conf));
+  }
+
+  static void awaitUp(SluiceNode node, int members) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      long up = 0;
+      for (var m : Cluster.get(node.system()).state().getMembers()) {
+        if (m.status() == MemberStatus.up()) {
+          up++;
+        }
+      }
+      if (up == members && Cluster.get(node.system()).state().getUnreachable().isEmpty()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("cluster did not reach " + members + " up members");
+  }
+
+  static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
+    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+    Map<Integer, Integer> leaders = new TreeMap<>();
+    for (TopicPartitionInfo p : d.partitions()) {
+      leaders.put(p.partition(), p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id());
+    }
+    return leaders;
+  }
+
+  @Test
+  void partitionsSpreadOverTheNodesAndANodesLogIsNeverServedEmpty() throws Exception {
+    int seed = freePort();
+    SluiceNode n1 = start(1, seed, seed);
+    SluiceNode n2 = start(2, freePort(), seed);
+    SluiceNode n3 = start(3, freePort(), seed);
+    List<SluiceNode> running = new ArrayList<>(List.of(n1, n2, n3));
+    try {
+      awaitUp(n1, 3);
+      String viaN2 = "127.0.0.1:" + n2.kafkaPort();
+      Map<Integer, Integer> leaders;
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", viaN2))) {
+        assertEquals(3, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
+        admin.createTopics(List.of(new NewTopic("spread", 12, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        leaders = leaders(admin, "spread");
+      }
+      Map<Integer, Long> perNode = leaders.values().stream().collect(Collectors.groupingBy(n -> n, TreeMap::new, Collectors.counting()));
+      assertEquals(Map.of(1, 4L, 2, 4L, 3, 4L), perNode, "12 partitions, 4 per node: " + leaders);
+
+      // produce through node 3, read back through node 1: clients follow the leaders
+      Map<Integer, Integer> acked = produce("127.0.0.1:" + n3.kafkaPort(), "spread", 0, 1200, Set.of());
+      assertEquals(1200, acked.values().stream().mapToInt(Integer::intValue).sum());
+      Map<Integer, Integer> read = readAll("127.0.0.1:" + n1.kafkaPort(), "spread", 12, 1200);
+      assertEquals(acked, read);
+
+      // node 3 goes down: its partitions have no leader and answer no reads; the rest works
+      Set<Integer> onThree = leaders.entrySet().stream().filter(e -> e.getValue() == 3).map(Map.Entry::getKey).collect(Collectors.toSet());
+      n3.close();
+      running.remove(n3);
+      awaitUp(n1, 2);
+      String viaN1 = "127.0.0.1:" + n1.kafkaPort();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", viaN1))) {
+        Map<Integer, Integer> during = leaders(admin, "spread");
+        for (int p : onThree) {
+          assertEquals(-1, during.get(p), "partition " + p + " of the stopped node has no leader");
+        }
+      }
+      try (KafkaConsumer<byte[], byte[]> c = consumer(viaN1)) {
+        List<TopicPartition> down = onThree.stream().map(p -> new TopicPartition("spread", p)).toList();
+        assertThrows(
+            org.apache.kafka.common.errors.TimeoutException.class,
+            () -> c.endOffsets(down, Duration.ofSeconds(3)),
+            "the stopped node's partitions are unavailable, not empty");
+      }
+      Map<Integer, Integer> more = produce(viaN1, "spread", 1200, 1500, onThree);
+      assertEquals(200, more.values().stream().mapToInt(Integer::intValue).sum(), "300 records, 8 of 12 partitions");
+
+      // node 3 returns on another port with the same data: every acknowledged record is there
+      SluiceNode back = start(3, freePort(), seed);
+      running.add(back);
+      awaitUp(n1, 3);
+      Map<Integer, Integer> expected = new HashMap<>(acked);
+      more.forEach((p, n) -> expected.merge(p, n, Integer::sum));
+      assertEquals(expected, readAll("127.0.0.1:" + back.kafkaPort(), "spread", 12, 1400));
+    } finally {
+      for (int i = running.size() - 1; i >= 0; i--) {
+        running.get(i).close();
+      }
+    }
+  }
+
+  static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** Sends records {@code from..to-1} (keyed) to partitions not in {@code skip}; acked count per partition. */
+  static Map<Integer, Integer> produce(String bootstrap, String topic, int from, int to, Set<Integer> skip) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    Map<Integer, Integer> acked = new TreeMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      int partitions = 12;
+      for (int i = from; i < to; i++) {
+        int partition = i % partitions;
+        if (skip.contains(partition)) {
+          continue;
+        }
+        sent.add(producer.send(new ProducerRecord<>(topic, partition, ("k" + i).getBytes(UTF_8), ("v" + i).getBytes(UTF_8))));
+      }
+      for (Future<RecordMetadata> f : sent) {
+        acked.merge(f.get(60, TimeUnit.SECONDS).partition(), 1, Integer::sum);
+      }
+    }
+    return acked;
+  }
+
+  static Map<Integer, Integer> readAll(String bootstrap, String topic, int partitions, int expected) {
+    Map<Integer, Integer> read = new TreeMap<>();
+    try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap)) {
+      List<TopicPartition> all = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        all.add(new TopicPartition(topic, p));
+      }
+      c.assign(all);
+      c.seekToBeginning(all);
+      int total = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (total < expected && System.nanoTime() < deadline) {
+        for (var r : c.poll(Duration.ofMillis(200))) {
+          read.merge(r.partition(), 1, Integer::sum);
+          total++;
+        }
+      }
+    }
+    return read;
+  }
+}
