@@ -1,7 +1,8 @@
 package dev.sluice.actors.cluster;
 
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
+import org.apache.pekko.cluster.Member;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -44,10 +45,13 @@ public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocati
                   if (node < 0) {
                     return requester;
                   }
-                  for (ActorRef r : current.keySet()) {
-                    OptionalInt id = SluiceMembers.memberAt(system, r.path().address()).map(SluiceMembers::nodeId).orElse(OptionalInt.empty());
-                    if (id.isPresent() && id.getAsInt() == node && SluiceMembers.upNodes(system).containsKey(node)) {
-                      return r;
+                  Member home = SluiceMembers.upNodes(system).get(node);
+                  if (home != null) {
+                    for (ActorRef r : current.keySet()) {
+                      Optional<Member> m = SluiceMembers.memberAt(system, r.path().address());
+                      if (m.isPresent() && m.get().address().equals(home.address())) {
+                        return r;
+                      }
                     }
                   }
                   String why = what + " " + shardId + " lives on node " + node + ", which is not up: it stays unavailable until that node is back";

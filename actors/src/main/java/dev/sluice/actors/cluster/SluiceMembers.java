@@ -52,7 +52,7 @@ public final class SluiceMembers {
     return Optional.empty();
   }
 
-  /** Sluice nodes that are up (Up or WeaklyUp, not unreachable), by node id. */
+  /** Sluice nodes that are up (Up or WeaklyUp, not unreachable), by node id; the oldest member per id. */
   public static SortedMap<Integer, Member> upNodes(ActorSystem<?> system) {
     Cluster cluster = Cluster.get(system);
     SortedMap<Integer, Member> nodes = new TreeMap<>();
@@ -61,7 +61,8 @@ public final class SluiceMembers {
       if ((m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp()) && !unreachable.contains(m)) {
         OptionalInt id = nodeId(m);
         if (id.isPresent()) {
-          nodes.putIfAbsent(id.getAsInt(), m);
+          // two members claiming one id: the older one is the node (the younger shuts down)
+          nodes.merge(id.getAsInt(), m, (a, b) -> a.isOlderThan(b) ? a : b);
         }
       }
     }

@@ -153,6 +153,118 @@ class ThreeNodeClusterTest {
     }
   }
 
+  @Test
+  void aNewNodeTakesNewPartitionsAndAFullRestartRecoversTopicsDataAndGroupOffsets() throws Exception {
+    int seed = freePort();
+    List<SluiceNode> running = new ArrayList<>();
+    try {
+      for (int id = 1; id <= 3; id++) {
+        running.add(start(id, id == 1 ? seed : freePort(), seed));
+      }
+      awaitUp(running.get(0), 3);
+      String via1 = "127.0.0.1:" + running.get(0).kafkaPort();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", via1))) {
+        admin.createTopics(List.of(new NewTopic("before", 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      }
+      Map<Integer, Integer> before = produceAll(via1, "before", 6, 600);
+      // a group reads "before" and commits
+      Properties g = new Properties();
+      g.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + running.get(1).kafkaPort());
+      g.put(ConsumerConfig.GROUP_ID_CONFIG, "auditors");
+      g.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      g.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+      try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(g, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        c.subscribe(List.of("before"));
+        int seen = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (seen < 600 && System.nanoTime() < deadline) {
+          seen += c.poll(Duration.ofMillis(200)).count();
+        }
+        assertEquals(600, seen);
+        c.commitSync();
+      }
+
+      // scale out: node 4 joins and takes its share of a new topic at once
+      running.add(start(4, freePort(), seed));
+      awaitUp(running.get(0), 4);
+      Map<Integer, Integer> leaders;
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", via1))) {
+        admin.createTopics(List.of(new NewTopic("after", 8, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        leaders = leaders(admin, "after");
+      }
+      Map<Integer, Long> perNode = leaders.values().stream().collect(Collectors.groupingBy(n -> n, TreeMap::new, Collectors.counting()));
+      assertEquals(Map.of(1, 2L, 2, 2L, 3, 2L, 4, 2L), perNode, "8 partitions over 4 nodes: " + leaders);
+      Map<Integer, Integer> after = produceAll("127.0.0.1:" + running.get(3).kafkaPort(), "after", 8, 400);
+
+      // the whole cluster stops and starts again, on new ports, with the same data
+      for (int i = running.size() - 1; i >= 0; i--) {
+        running.get(i).close();
+      }
+      running.clear();
+      int seed2 = freePort();
+      for (int id = 1; id <= 4; id++) {
+        running.add(start(id, id == 1 ? seed2 : freePort(), seed2));
+      }
+      awaitUp(running.get(0), 4);
+      String via3 = "127.0.0.1:" + running.get(2).kafkaPort();
+      assertEquals(before, readAll(via3, "before", 6, 600));
+      assertEquals(after, readAll(via3, "after", 8, 400));
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", via3))) {
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets("auditors").partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS);
+        for (int p = 0; p < 6; p++) {
+          assertEquals((long) before.get(p), committed.get(new TopicPartition("before", p)).offset(), "partition " + p);
+        }
+      }
+    } finally {
+      for (int i = running.size() - 1; i >= 0; i--) {
+        running.get(i).close();
+      }
+    }
+  }
+
+  @Test
+  void aSecondLiveNodeWithATakenIdShutsItselfDown() throws Exception {
+    int seed = freePort();
+    SluiceNode n1 = start(1, seed, seed);
+    try {
+      awaitUp(n1, 1);
+      Path conf = base.resolve("dup.conf");
+      Files.writeString(
+          conf,
+          "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
+              + "pekko.cluster.seed-nodes = [\"pekko://sluice@127.0.0.1:" + seed + "\"]\n"
+              + "sluice.cluster.metadata-node = 1\n");
+      SluiceNode dup =
+          SluiceNode.start(NodeSettings.of(base.resolve("dup-data")).withNodeId(1).withClusterPort(freePort()).withKafkaPort(0).withConfigFile(conf));
+      try {
+        dup.whenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      } finally {
+        dup.close();
+      }
+      assertTrue(!n1.whenTerminated().toCompletableFuture().isDone(), "the original node keeps running");
+    } finally {
+      n1.close();
+    }
+  }
+
+  /** Sends {@code n} records round-robin over {@code partitions}; acked count per partition. */
+  static Map<Integer, Integer> produceAll(String bootstrap, String topic, int partitions, int n) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Map<Integer, Integer> acked = new TreeMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        sent.add(producer.send(new ProducerRecord<>(topic, i % partitions, null, ("v" + i).getBytes(UTF_8))));
+      }
+      for (Future<RecordMetadata> f : sent) {
+        acked.merge(f.get(60, TimeUnit.SECONDS).partition(), 1, Integer::sum);
+      }
+    }
+    return acked;
+  }
+
   static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
