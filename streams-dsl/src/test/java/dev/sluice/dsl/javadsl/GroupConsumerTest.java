@@ -187,6 +187,33 @@ class GroupConsumerTest {
     controls.get(0).shutdown().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
+  @Test
+  void aDeletedTopicFailsTheSourceNamingThePartitionAndTheReason() throws Exception {
+    f.createTopic("doomed", 1);
+    f.produce("doomed", 0, values("d", 0, 5), null);
+    List<ConsumerRecord> seen = new CopyOnWriteArrayList<>();
+    java.util.concurrent.CompletionStage<Done> done =
+        Consumer.committableSource(f.system, fast(), group("g-doomed"), Set.of("doomed"))
+            .map(m -> {
+              seen.add(m.record());
+              return m.committableOffset();
+            })
+            .runWith(Committer.sink(CommitterSettings.defaults()), f.system);
+    await(seen, 5);
+    dev.sluice.actors.registry.TopicRegistry.TopicResult deleted =
+        dev.sluice.actors.registry.TopicRegistry.entityRef(f.system)
+            .<dev.sluice.actors.registry.TopicRegistry.TopicResult>ask(
+                r -> new dev.sluice.actors.registry.TopicRegistry.DeleteTopic("doomed", r), DslFixture.T)
+            .toCompletableFuture()
+            .get(60, TimeUnit.SECONDS);
+    assertEquals(dev.sluice.actors.registry.TopicError.NONE, deleted.error());
+    java.util.concurrent.ExecutionException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> done.toCompletableFuture().get(60, TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("doomed-0") || e.getCause().getMessage().contains("partition=0"), e.getCause().getMessage());
+    assertTrue(e.getCause().getMessage().contains("UNKNOWN_TOPIC_OR_PARTITION"), e.getCause().getMessage());
+  }
+
   /** Partitions handed out and not completed yet. */
   static List<TopicPartition> live(Map<String, List<TopicPartition>> assigned, Map<String, List<TopicPartition>> completed, String m) {
     List<TopicPartition> l = new ArrayList<>(assigned.get(m));
