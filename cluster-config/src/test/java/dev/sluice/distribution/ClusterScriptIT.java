@@ -1,0 +1,329 @@
+package dev.sluice.distribution;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/sluice cluster start|status|stop}: three nodes, each its own JVM started from the
+ * packaged distribution with {@code conf/cluster-3.conf}, on free loopback ports; Kafka clients
+ * use the cluster through different nodes; stop ends exactly the recorded processes.
+ */
+class ClusterScriptIT {
+  private static final int NODES = 3;
+  /** Small heaps: three node JVMs beside Maven's and this one, on as few as 2 cores. */
+  private static final String NODE_JAVA_OPTS = "-Xmx256m -XX:+UseSerialGC";
+
+  @TempDir Path tmp;
+
+  @Test
+  void startsAThreeNodeClusterThatSpreadsPartitionsAndStopsEveryNode() throws Exception {
+    Path base = tmp.resolve("cluster");
+    int kafkaBase = freePortRange(NODES);
+    int clusterBase = freePortRange(NODES);
+    while (clusterBase < kafkaBase + NODES && kafkaBase < clusterBase + NODES) {
+      clusterBase = freePortRange(NODES);
+    }
+    String[] where = {"--base-dir", base.toString(), "--kafka-base-port", Integer.toString(kafkaBase), "--cluster-base-port", Integer.toString(clusterBase)};
+    List<Long> pids = new ArrayList<>();
+    try {
+      Run start = sluice(Duration.ofSeconds(240), concat(new String[] {"cluster", "start", "--nodes", "3", "--timeout", "180"}, where));
+      for (int k = 1; k <= NODES; k++) {
+        Path pidFile = base.resolve("node" + k).resolve("node.pid");
+        if (Files.exists(pidFile)) {
+          pids.add(Long.parseLong(Files.readString(pidFile).trim()));
+        }
+      }
+      start.assertExit(0, base);
+      assertEquals(NODES, pids.size(), "a PID file per node: " + pids);
+      assertTrue(start.out.contains("all 3 node(s) are Up in the cluster"), start.out);
+
+      // a second start of the same cluster is refused and starts nothing
+      Run again = sluice(Duration.ofSeconds(60), concat(new String[] {"cluster", "start", "--nodes", "3"}, where));
+      again.assertExit(1, base);
+      assertTrue(again.out.contains("node 1 is already running (pid " + pids.get(0) + ","), again.out);
+      assertEquals(pids.get(0), Long.parseLong(Files.readString(base.resolve("node1").resolve("node.pid")).trim()));
+
+      String node1 = "127.0.0.1:" + kafkaBase;
+      String node2 = "127.0.0.1:" + (kafkaBase + 1);
+      String node3 = "127.0.0.1:" + (kafkaBase + 2);
+
+      // topic created through node 2: 6 partitions, 2 led by each node
+      Map<Integer, Integer> leaders;
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node2))) {
+        awaitBrokers(admin, NODES);
+        admin.createTopics(List.of(new NewTopic("spread", 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        TopicDescription d = admin.describeTopics(List.of("spread")).allTopicNames().get(30, TimeUnit.SECONDS).get("spread");
+        leaders = new TreeMap<>();
+        for (TopicPartitionInfo p : d.partitions()) {
+          leaders.put(p.partition(), p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id());
+        }
+      }
+      Map<Integer, Long> perNode = leaders.values().stream().collect(Collectors.groupingBy(n -> n, TreeMap::new, Collectors.counting()));
+      assertEquals(Map.of(1, 2L, 2, 2L, 3, 2L), perNode, "6 partitions, 2 led by each node: " + leaders);
+
+      // 300 records produced through node 3, read back through node 1
+      Map<Integer, Integer> acked = produce(node3, "spread", 300);
+      assertEquals(300, acked.values().stream().mapToInt(Integer::intValue).sum());
+      assertEquals(6, acked.size(), "every partition got records: " + acked);
+      Map<Integer, List<String>> read = readAll(node1, "spread", 6, 300);
+      Map<Integer, Integer> readCounts = new TreeMap<>();
+      read.forEach((p, values) -> readCounts.put(p, values.size()));
+      assertEquals(acked, readCounts, "records per partition");
+      for (int p = 0; p < 6; p++) {
+        List<String> expected = new ArrayList<>();
+        for (int i = p; i < 300; i += 6) {
+          expected.add("value-" + i);
+        }
+        assertEquals(expected, read.get(p), "partition " + p + " in produce order");
+      }
+
+      // status: a line per node, all running and answering
+      Run status = sluice(Duration.ofSeconds(60), concat(new String[] {"cluster", "status"}, where));
+      status.assertExit(0, base);
+      List<String> lines = status.out.lines().filter(l -> l.startsWith("node ")).toList();
+      assertEquals(NODES, lines.size(), status.out);
+      for (int k = 1; k <= NODES; k++) {
+        String line = lines.get(k - 1);
+        assertTrue(line.matches("node " + k + "\\s+pid " + pids.get(k - 1) + "\\s+running\\s+kafka 127\\.0\\.0\\.1:" + (kafkaBase + k - 1) + " \\(answering\\)\\s+data .*node" + k + "/data"), line);
+      }
+
+      // stop: every node process ends, the PID files go, status says stopped
+      Run stop = sluice(Duration.ofSeconds(180), concat(new String[] {"cluster", "stop", "--timeout", "90"}, where));
+      stop.assertExit(0, base);
+      for (int k = 1; k <= NODES; k++) {
+        assertTrue(stop.out.contains("node " + k + ": stopped"), stop.out);
+        assertTrue(gone(pids.get(k - 1)), "node " + k + " (pid " + pids.get(k - 1) + ") still runs");
+        assertTrue(Files.notExists(base.resolve("node" + k).resolve("node.pid")));
+      }
+      assertTrue(!stop.out.contains("SIGKILL"), "every node stopped on SIGTERM:\n" + stop.out);
+      Run after = sluice(Duration.ofSeconds(60), concat(new String[] {"cluster", "status"}, where));
+      after.assertExit(3, base);
+      assertEquals(NODES, after.out.lines().filter(l -> l.matches("node \\d\\s+pid -\\s+stopped\\s.*")).count(), after.out);
+      String log1 = Files.readString(base.resolve("node1").resolve("node.log"));
+      assertTrue(log1.contains("Closed journal"), "node 1 shut down cleanly (coordinated shutdown closed its journal)");
+    } finally {
+      // never leave node JVMs behind: stop through the script, then end the recorded PIDs that remain
+      if (pids.stream().anyMatch(pid -> !gone(pid))) {
+        sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
+      }
+      for (long pid : pids) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      copyLogs(base);
+    }
+  }
+
+  @Test
+  void rejectsBadArguments() throws Exception {
+    Path base = tmp.resolve("bad");
+    Run nodes = sluice(Duration.ofSeconds(30), "cluster", "start", "--nodes", "zero", "--base-dir", base.toString());
+    assertEquals(2, nodes.exitCode, nodes.out);
+    assertTrue(nodes.out.contains("--nodes needs a number"), nodes.out);
+    Run option = sluice(Duration.ofSeconds(30), "cluster", "status", "--colour", "blue");
+    assertEquals(2, option.exitCode, option.out);
+    assertTrue(option.out.contains("unknown option '--colour'"), option.out);
+    Run command = sluice(Duration.ofSeconds(30), "cluster", "restart");
+    assertEquals(2, command.exitCode, command.out);
+    assertTrue(command.out.contains("unknown command 'restart'"), command.out);
+    Run overlap = sluice(Duration.ofSeconds(30), "cluster", "start", "--kafka-base-port", "25521", "--base-dir", base.toString());
+    assertEquals(2, overlap.exitCode, overlap.out);
+    assertTrue(overlap.out.contains("overlap"), overlap.out);
+    Run none = sluice(Duration.ofSeconds(30), "cluster", "stop", "--base-dir", base.toString());
+    assertEquals(1, none.exitCode, none.out);
+    assertTrue(none.out.contains("no cluster in"), none.out);
+    assertTrue(Files.notExists(base), "nothing was created");
+    Run help = sluice(Duration.ofSeconds(30), "cluster", "--help");
+    assertEquals(0, help.exitCode, help.out);
+    for (String s : new String[] {"start", "stop", "status", "--nodes", "--base-dir", "--kafka-base-port", "--cluster-base-port", "SLUICE_JAVA_OPTS"}) {
+      assertTrue(help.out.contains(s), "cluster help mentions " + s + ":\n" + help.out);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  record Run(int exitCode, String out) {
+    void assertExit(int expected, Path base) throws IOException {
+      if (exitCode != expected) {
+        fail("exit status " + exitCode + " (expected " + expected + "):\n" + out + nodeLogTails(base));
+      }
+    }
+  }
+
+  /** Runs {@code bin/sluice args}, output and errors together; fails after {@code limit}. */
+  static Run sluice(Duration limit, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", "bin/sluice"));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile("sluice-cli", ".out");
+    try {
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+      pb.environment().put("SLUICE_JAVA_OPTS", NODE_JAVA_OPTS);
+      Process p = pb.start();
+      if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        fail("'sluice " + String.join(" ", args) + "' did not finish within " + limit.toSeconds() + " s:\n" + Files.readString(out));
+      }
+      return new Run(p.exitValue(), Files.readString(out));
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+
+  /** The first of {@code n} consecutive loopback ports that are free now (a random start, so runs do not clash). */
+  static int freePortRange(int n) throws IOException {
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int first = ThreadLocalRandom.current().nextInt(20_000, 60_000);
+      List<ServerSocket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          held.add(new ServerSocket(first + i, 1, loopback));
+        }
+        return first;
+      } catch (IOException taken) {
+        // try another range
+      } finally {
+        for (ServerSocket s : held) {
+          s.close();
+        }
+      }
+    }
+    throw new IOException("no " + n + " consecutive free ports found");
+  }
+
+  static void awaitBrokers(Admin admin, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int seen = 0;
+    while (System.nanoTime() < deadline) {
+      seen = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      if (seen == n) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    fail("the cluster reports " + seen + " brokers, not " + n);
+  }
+
+  /** Sends {@code n} records round-robin over the 6 partitions; acked count per partition. */
+  static Map<Integer, Integer> produce(String bootstrap, String topic, int n) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    Map<Integer, Integer> acked = new TreeMap<>();
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        sent.add(producer.send(new ProducerRecord<>(topic, i % 6, "key-" + i, "value-" + i)));
+      }
+      for (Future<RecordMetadata> f : sent) {
+        acked.merge(f.get(90, TimeUnit.SECONDS).partition(), 1, Integer::sum);
+      }
+    }
+    return acked;
+  }
+
+  /** Reads every partition from the beginning until {@code expected} records arrived (bounded). */
+  static Map<Integer, List<String>> readAll(String bootstrap, String topic, int partitions, int expected) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    Map<Integer, List<String>> read = new TreeMap<>();
+    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> all = new ArrayList<>();
+      for (int i = 0; i < partitions; i++) {
+        all.add(new TopicPartition(topic, i));
+      }
+      c.assign(all);
+      c.seekToBeginning(all);
+      int seen = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (seen < expected && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+          read.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.value());
+          seen++;
+        }
+      }
+    }
+    return read;
+  }
+
+  /** True once process {@code pid} has ended (a zombie waiting for its parent counts as ended). */
+  static boolean gone(long pid) {
+    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state.equals("Z") || state.equals("X");
+      } catch (IOException | RuntimeException e) {
+        return !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+      }
+    }
+    return true;
+  }
+
+  static String nodeLogTails(Path base) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (int k = 1; k <= NODES; k++) {
+      Path log = base.resolve("node" + k).resolve("node.log");
+      if (Files.exists(log)) {
+        List<String> lines = Files.readAllLines(log, UTF_8);
+        b.append("\n---- node ").append(k).append(" log (last 30 lines) ----\n");
+        lines.subList(Math.max(0, lines.size() - 30), lines.size()).forEach(l -> b.append(l).append('\n'));
+      }
+    }
+    return b.toString();
+  }
+
+  /** The nodes' logs next to the failsafe reports, as evidence when something failed. */
+  static void copyLogs(Path base) throws IOException {
+    Path target = Path.of("target");
+    for (int k = 1; k <= NODES; k++) {
+      Path log = base.resolve("node" + k).resolve("node.log");
+      if (Files.isDirectory(target) && Files.exists(log)) {
+        Files.copy(log, target.resolve("ClusterScriptIT-node" + k + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] r = new String[a.length + b.length];
+    System.arraycopy(a, 0, r, 0, a.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+}
