@@ -148,6 +148,197 @@ class ClusterScriptIT {
     }
   }
 
+  /**
+   * SIGKILL of a node during an acks=1 produce load: while it is down its partitions have no
+   * leader and answer no reads (never an empty log); the other partitions keep taking records;
+   * after it restarts (same data, same ports) every acknowledged record is at its offset.
+   */
+  @Test
+  void aNodeKilledUnderLoadLosesNoAcknowledgedRecord() throws Exception {
+    Path base = tmp.resolve("killed");
+    int kafkaBase = freePortRange(NODES);
+    int clusterBase = freePortRange(NODES);
+    while (clusterBase < kafkaBase + NODES && kafkaBase < clusterBase + NODES) {
+      clusterBase = freePortRange(NODES);
+    }
+    String[] where = {"--base-dir", base.toString(), "--kafka-base-port", Integer.toString(kafkaBase), "--cluster-base-port", Integer.toString(clusterBase)};
+    List<Long> pids = new ArrayList<>();
+    Process restarted = null;
+    try {
+      sluice(Duration.ofSeconds(240), concat(new String[] {"cluster", "start", "--nodes", "3", "--timeout", "180"}, where)).assertExit(0, base);
+      for (int k = 1; k <= NODES; k++) {
+        pids.add(Long.parseLong(Files.readString(base.resolve("node" + k).resolve("node.pid")).trim()));
+      }
+      String all = "127.0.0.1:" + kafkaBase + ",127.0.0.1:" + (kafkaBase + 1) + ",127.0.0.1:" + (kafkaBase + 2);
+      String node1 = "127.0.0.1:" + kafkaBase;
+      java.util.Set<Integer> onThree = new java.util.TreeSet<>();
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node1))) {
+        awaitBrokers(admin, NODES);
+        admin.createTopics(List.of(new NewTopic("load", 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        leadersOf(admin, "load").forEach((p, n) -> {
+          if (n == 3) {
+            onThree.add(p);
+          }
+        });
+      }
+      assertEquals(2, onThree.size());
+
+      // the load: 4,000 records round-robin, acks=1; every acknowledgement is remembered
+      java.util.concurrent.ConcurrentLinkedQueue<long[]> acked = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+      Properties pp = new Properties();
+      pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, all);
+      pp.put(ProducerConfig.ACKS_CONFIG, "1");
+      pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+      pp.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+      pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+      KafkaProducer<String, String> producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer());
+      Thread load =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 4000; i++) {
+                  int n = i;
+                  producer.send(
+                      new ProducerRecord<>("load", n % 6, "key-" + n, "value-" + n),
+                      (md, e) -> {
+                        if (e == null) {
+                          acked.add(new long[] {md.partition(), md.offset(), n});
+                        } else {
+                          failed.incrementAndGet();
+                        }
+                      });
+                  try {
+                    Thread.sleep(2);
+                  } catch (InterruptedException ie) {
+                    return;
+                  }
+                }
+              });
+      load.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (acked.size() < 1000 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(acked.size() >= 1000, "load running: " + acked.size());
+      ProcessHandle.of(pids.get(2)).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL node 3
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!gone(pids.get(2)) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+
+      // during the outage: node 3's partitions are leaderless and unreadable, not empty
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node1))) {
+        Map<Integer, Integer> leaders = Map.of();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+          Map<Integer, Integer> now = leadersOf(admin, "load");
+          leaders = now;
+          if (onThree.stream().allMatch(p -> now.get(p) == -1)) {
+            break;
+          }
+          Thread.sleep(200);
+        }
+        for (int p : onThree) {
+          assertEquals(-1, leaders.get(p), "partition " + p + " of the killed node has no leader: " + leaders);
+        }
+      }
+      Properties cp = new Properties();
+      cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node1);
+      try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
+        List<TopicPartition> down = onThree.stream().map(p -> new TopicPartition("load", p)).toList();
+        try {
+          Map<TopicPartition, Long> ends = c.endOffsets(down, Duration.ofSeconds(3));
+          fail("the killed node's partitions answered end offsets " + ends);
+        } catch (org.apache.kafka.common.errors.TimeoutException expected) {
+          // unavailable, as it should be
+        }
+      }
+      // the other nodes' partitions keep taking records meanwhile
+      Properties op = new Properties();
+      op.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node1);
+      op.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+      op.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+      try (KafkaProducer<String, String> other = new KafkaProducer<>(op, new StringSerializer(), new StringSerializer())) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int p = 0; p < 6; p++) {
+          if (!onThree.contains(p)) {
+            for (int i = 0; i < 10; i++) {
+              sent.add(other.send(new ProducerRecord<>("load", p, "during", "during-" + i)));
+            }
+          }
+        }
+        for (Future<RecordMetadata> f : sent) {
+          f.get(40, TimeUnit.SECONDS);
+        }
+      }
+
+      // node 3 comes back with its data (same ports), the load finishes
+      Path log3 = base.resolve("node3").resolve("restarted.log");
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  "bash", "bin/sluice", "node", "--config", base.resolve("cluster.conf").toString(), "--node-id", "3",
+                  "--cluster-port", Integer.toString(clusterBase + 2), "--kafka-port", Integer.toString(kafkaBase + 2),
+                  "--data-dir", base.resolve("node3").resolve("data").toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log3.toFile());
+      pb.environment().put("SLUICE_JAVA_OPTS", NODE_JAVA_OPTS);
+      restarted = pb.start();
+      load.join(TimeUnit.SECONDS.toMillis(180));
+      producer.close(Duration.ofSeconds(150));
+      assertEquals(4000, acked.size() + failed.get(), "every send completed");
+
+      // every acknowledged record is at its offset, read through the restarted node
+      Map<Integer, Integer> counts = new TreeMap<>();
+      acked.forEach(a -> counts.merge((int) a[0], 1, Integer::sum));
+      int total = acked.size();
+      Map<String, String> byPosition = new java.util.HashMap<>();
+      Properties rp = new Properties();
+      rp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + (kafkaBase + 2));
+      rp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+      try (KafkaConsumer<String, String> c = new KafkaConsumer<>(rp, new StringDeserializer(), new StringDeserializer())) {
+        List<TopicPartition> parts = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          parts.add(new TopicPartition("load", i));
+        }
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (byPosition.size() < total && System.nanoTime() < deadline) {
+          for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+            byPosition.put(r.partition() + "@" + r.offset(), r.value());
+          }
+        }
+      }
+      for (long[] a : acked) {
+        assertEquals("value-" + a[2], byPosition.get(a[0] + "@" + a[1]), "acknowledged record " + a[2] + " at " + a[0] + "@" + a[1]);
+      }
+      assertTrue(onThree.stream().allMatch(p -> counts.getOrDefault(p, 0) > 0), "the killed node's partitions had acknowledged records: " + counts);
+    } finally {
+      if (restarted != null) {
+        restarted.destroy();
+        if (!restarted.waitFor(60, TimeUnit.SECONDS)) {
+          restarted.destroyForcibly();
+        }
+      }
+      if (pids.stream().anyMatch(pid -> !gone(pid))) {
+        sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
+      }
+      for (long pid : pids) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      copyLogs(base);
+    }
+  }
+
+  static Map<Integer, Integer> leadersOf(Admin admin, String topic) throws Exception {
+    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+    Map<Integer, Integer> leaders = new TreeMap<>();
+    for (TopicPartitionInfo p : d.partitions()) {
+      leaders.put(p.partition(), p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id());
+    }
+    return leaders;
+  }
+
   @Test
   void rejectsBadArguments() throws Exception {
     Path base = tmp.resolve("bad");
