@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bench/cluster.sh: aggregate produce throughput of a local 3-node Sluice cluster versus one
+# node, with the same client (Kafka's ProducerPerformance, 6 partitions x 1 KB, acks=1),
+# alternating 1-node and 3-node runs. On one small machine every node shares the same cores, so
+# this measures the cost of spreading partitions over nodes (cluster traffic, more JVMs), not
+# scaling. Usage: bench/cluster.sh [--records N] [--runs R] [--nodes N]
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT_DIR=$(dirname "$BENCH_DIR")
+TARGET=$BENCH_DIR/target
+KAFKA_LIB=$TARGET/kafka-lib
+KAFKA_POM=$BENCH_DIR/kafka/pom.xml
+LOG4J_CONF=$BENCH_DIR/conf/log4j2.properties
+SLUICE_BIN=$ROOT_DIR/cluster-config/bin/sluice
+SLUICE_LIB=$ROOT_DIR/cluster-config/target/lib
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+RECORDS=300000
+RUNS=2
+NODES=3
+while [ $# -gt 0 ]; do
+  case $1 in
+    --records) RECORDS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --nodes) NODES=$2; shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "cluster.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ $RECORDS =~ ^[0-9]+$ && $RUNS =~ ^[0-9]+$ && $NODES =~ ^[0-9]+$ && $NODES -ge 2 ]] \
+  || { echo "cluster.sh: --records, --runs need numbers, --nodes at least 2" >&2; exit 2; }
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+if [ ! -f "$KAFKA_LIB/.complete" ]; then
+  log "fetching Kafka's tools from Maven Central into ${KAFKA_LIB#"$ROOT_DIR"/}"
+  rm -rf "$KAFKA_LIB"
+  mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIB" >&2
+  echo done > "$KAFKA_LIB/.complete"
+fi
+if ! compgen -G "$SLUICE_LIB/sluice-engine-*.jar" >/dev/null; then
+  log "building Sluice (mvn -q -B package -DskipTests)"
+  ( cd "$ROOT_DIR" && mvn -q -B package -DskipTests ) >&2
+fi
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+WORK=$TARGET/cluster-runs/$STAMP
+mkdir -p "$WORK"
+RESULTS=$TARGET/cluster-results-$STAMP.txt
+KAFKA_BASE=39092
+CLUSTER_BASE=45520
+export SLUICE_JAVA_OPTS="-Xmx1G -XX:+UseG1GC"
+CURRENT=""
+
+cleanup() {
+  if [ -n "$CURRENT" ]; then
+    "$SLUICE_BIN" cluster stop --base-dir "$CURRENT" --timeout 60 >&2 || true
+  fi
+}
+trap cleanup EXIT
+
+kafka_java() { "$JAVA" -Xmx512M -Dlog4j2.configurationFile="$LOG4J_CONF" -cp "$KAFKA_LIB/*" "$@"; }
+
+one_run() {   # run nodes
+  local run=$1 n=$2 base=$WORK/r$1-n$2 bootstrap="" k out line
+  for (( k = 0; k < n; k++ )); do bootstrap+="${bootstrap:+,}127.0.0.1:$((KAFKA_BASE + k))"; done
+  log "run $run: $n node(s)"
+  CURRENT=$base
+  "$SLUICE_BIN" cluster start --nodes "$n" --base-dir "$base" --kafka-base-port "$KAFKA_BASE" \
+    --cluster-base-port "$CLUSTER_BASE" --timeout 180 > "$base.start.log" 2>&1 \
+    || { cat "$base.start.log" >&2; echo "cluster.sh: the $n-node cluster did not start" >&2; exit 1; }
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create --topic bench \
+    --partitions 6 --replication-factor 1 > "$base.topic.log" 2>&1
+  out=$base.producer.log
+  kafka_java org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$bootstrap" --topic bench \
+    --num-records "$RECORDS" --record-size 1000 --throughput -1 --command-property acks=1 linger.ms=5 > "$out" 2>&1 || true
+  line=$(grep -E 'records sent, .* 99\.9th' "$out" | tail -n 1 || true)
+  "$SLUICE_BIN" cluster stop --base-dir "$base" --timeout 60 > "$base.stop.log" 2>&1 || true
+  CURRENT=""
+  rm -rf "$base"/node*/data
+  if [[ $line =~ ^([0-9]+)\ records\ sent,\ ([0-9.]+)\ records/sec\ \(([0-9.]+)\ MB/sec\).*\ ([0-9]+)\ ms\ 99th ]] \
+     && [ "${BASH_REMATCH[1]}" = "$RECORDS" ]; then
+    printf 'CLUSTER-BENCH run=%s nodes=%s records=%s records_per_s=%.0f mb_per_s=%.2f p99_ms=%s\n' \
+      "$run" "$n" "$RECORDS" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}" | tee -a "$RESULTS"
+  else
+    echo "CLUSTER-BENCH run=$run nodes=$n status=failed (see $out)" | tee -a "$RESULTS"
+  fi
+}
+
+log "$RUNS run(s) of $RECORDS x 1 KB records, 6 partitions, acks=1; 1 node, then $NODES nodes, alternating"
+for (( r = 1; r <= RUNS; r++ )); do
+  one_run "$r" 1
+  one_run "$r" "$NODES"
+done
+
+awk -v nodes="$NODES" '
+  /^CLUSTER-BENCH/ && /records_per_s=/ {
+    n = ""; rps = ""
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "nodes") n = kv[2]; if (kv[1] == "records_per_s") rps = kv[2] }
+    v[n, ++c[n]] = rps
+  }
+  function median(n,   i, j, t, k) {
+    k = c[n]; for (i = 1; i <= k; i++) a[i] = v[n, i]
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+  }
+  END {
+    if (c[1] && c[nodes]) {
+      m1 = median(1); mn = median(nodes)
+      printf "CLUSTER-BENCH median nodes=1 records_per_s=%.0f\n", m1
+      printf "CLUSTER-BENCH median nodes=%s records_per_s=%.0f\n", nodes, mn
+      printf "CLUSTER-BENCH ratio %s-node/1-node=%.2f\n", nodes, mn / m1
+    }
+  }' "$RESULTS" | tee -a "$RESULTS"
+log "results: ${RESULTS#"$ROOT_DIR"/}"
