@@ -53,12 +53,10 @@ class ClusterScriptIT {
   @Test
   void startsAThreeNodeClusterThatSpreadsPartitionsAndStopsEveryNode() throws Exception {
     Path base = tmp.resolve("cluster");
-    int kafkaBase = freePortRange(NODES);
-    int clusterBase = freePortRange(NODES);
-    while (clusterBase < kafkaBase + NODES && kafkaBase < clusterBase + NODES) {
-      clusterBase = freePortRange(NODES);
-    }
-    String[] where = {"--base-dir", base.toString(), "--kafka-base-port", Integer.toString(kafkaBase), "--cluster-base-port", Integer.toString(clusterBase)};
+    Ports ports = Ports.free();
+    int kafkaBase = ports.kafkaBase();
+    int clusterBase = ports.clusterBase();
+    String[] where = ports.args(base);
     List<Long> pids = new ArrayList<>();
     try {
       Run start = sluice(Duration.ofSeconds(240), concat(new String[] {"cluster", "start", "--nodes", "3", "--timeout", "180"}, where));
@@ -156,12 +154,10 @@ class ClusterScriptIT {
   @Test
   void aNodeKilledUnderLoadLosesNoAcknowledgedRecord() throws Exception {
     Path base = tmp.resolve("killed");
-    int kafkaBase = freePortRange(NODES);
-    int clusterBase = freePortRange(NODES);
-    while (clusterBase < kafkaBase + NODES && kafkaBase < clusterBase + NODES) {
-      clusterBase = freePortRange(NODES);
-    }
-    String[] where = {"--base-dir", base.toString(), "--kafka-base-port", Integer.toString(kafkaBase), "--cluster-base-port", Integer.toString(clusterBase)};
+    Ports ports = Ports.free();
+    int kafkaBase = ports.kafkaBase();
+    int clusterBase = ports.clusterBase();
+    String[] where = ports.args(base);
     List<Long> pids = new ArrayList<>();
     Process restarted = null;
     try {
@@ -391,6 +387,22 @@ class ClusterScriptIT {
       return new Run(p.exitValue(), Files.readString(out));
     } finally {
       Files.deleteIfExists(out);
+    }
+  }
+
+  /** Two non-overlapping ranges of free ports for the cluster's nodes, and the script options naming them. */
+  record Ports(int kafkaBase, int clusterBase) {
+    static Ports free() throws IOException {
+      int kafka = freePortRange(NODES);
+      int cluster = freePortRange(NODES);
+      while (cluster < kafka + NODES && kafka < cluster + NODES) {
+        cluster = freePortRange(NODES);
+      }
+      return new Ports(kafka, cluster);
+    }
+
+    String[] args(Path base) {
+      return new String[] {"--base-dir", base.toString(), "--kafka-base-port", Integer.toString(kafkaBase), "--cluster-base-port", Integer.toString(clusterBase)};
     }
   }
 

@@ -56,7 +56,7 @@ public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocati
                   }
                   String why = what + " " + shardId + " lives on node " + node + ", which is not up: it stays unavailable until that node is back";
                   LOG.debug(why);
-                  throw new IllegalStateException(why);
+                  throw new NodeNotUp(why);
                 });
     return FutureConverters.asScala(region);
   }
@@ -65,5 +65,17 @@ public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocati
   public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> rebalanceInProgress) {
     // a node-local log never moves by itself
     return FutureConverters.asScala(CompletableFuture.completedFuture(Set.of()));
+  }
+
+  /** The shard's node is not up: an expected, retried condition (no stack trace in the logs). */
+  static final class NodeNotUp extends IllegalStateException {
+    NodeNotUp(String message) {
+      super(message);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
   }
 }

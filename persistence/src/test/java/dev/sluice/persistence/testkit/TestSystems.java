@@ -33,6 +33,9 @@ public final class TestSystems {
                         + "pekko.remote.artery.canonical.port = 0\n"
                         + "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on\n"
                         + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
+                        // leaving the cluster and handing off shards can take longer than the
+                        // testkit's 10 s default on a loaded 2-core machine
+                        + "pekko.actor.testkit.typed.system-shutdown-default = 60 s\n"
                         + "pekko.coordinated-shutdown.terminate-actor-system = on\n"
                         + "pekko.actor.serialize-messages = off\n")));
   }

@@ -536,7 +536,12 @@ final class GroupMember {
       revokeAll();
       closeQueue(null);
       timers.cancelAll();
-      if (memberId.isEmpty()) {
+      boolean shuttingDown =
+          org.apache.pekko.actor.CoordinatedShutdown.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+              .getShutdownReason()
+              .isPresent();
+      if (memberId.isEmpty() || shuttingDown) {
+        // the node is going down: its coordinators may be gone already; the session expires
         return Behaviors.stopped();
       }
       String mid = memberId;
