@@ -286,7 +286,6 @@ class ClusterScriptIT {
       // every acknowledged record is at its offset, read through the restarted node
       Map<Integer, Integer> counts = new TreeMap<>();
       acked.forEach(a -> counts.merge((int) a[0], 1, Integer::sum));
-      int total = acked.size();
       Map<String, String> byPosition = new java.util.HashMap<>();
       Properties rp = new Properties();
       rp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + (kafkaBase + 2));
@@ -299,7 +298,9 @@ class ClusterScriptIT {
         c.assign(parts);
         c.seekToBeginning(parts);
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (byPosition.size() < total && System.nanoTime() < deadline) {
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        acked.forEach(a -> wanted.add(a[0] + "@" + a[1]));
+        while (!byPosition.keySet().containsAll(wanted) && System.nanoTime() < deadline) {
           for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
             byPosition.put(r.partition() + "@" + r.offset(), r.value());
           }

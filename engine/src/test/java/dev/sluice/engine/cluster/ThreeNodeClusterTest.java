@@ -100,7 +100,9 @@ class ThreeNodeClusterTest {
     SluiceNode n3 = start(3, freePort(), seed);
     List<SluiceNode> running = new ArrayList<>(List.of(n1, n2, n3));
     try {
-      awaitUp(n1, 3);
+      for (SluiceNode n : running) {
+        awaitUp(n, 3); // every node's view, so every gateway lists all three
+      }
       String viaN2 = "127.0.0.1:" + n2.kafkaPort();
       Map<Integer, Integer> leaders;
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", viaN2))) {
@@ -117,11 +119,29 @@ class ThreeNodeClusterTest {
       Map<Integer, Integer> read = readAll("127.0.0.1:" + n1.kafkaPort(), "spread", 12, 1200);
       assertEquals(acked, read);
 
+      // the DSL routes through sharding: from node 2 it reads every node's partitions
+      Map<dev.sluice.dsl.javadsl.TopicPartition, dev.sluice.dsl.javadsl.StartOffset> all = new java.util.LinkedHashMap<>();
+      for (int p = 0; p < 12; p++) {
+        all.put(new dev.sluice.dsl.javadsl.TopicPartition("spread", p), dev.sluice.dsl.javadsl.StartOffset.earliest());
+      }
+      List<dev.sluice.dsl.javadsl.ConsumerRecord> viaDsl =
+          dev.sluice.dsl.javadsl.Consumer.plainSource(n2.system(), dev.sluice.dsl.javadsl.ConsumerSettings.defaults(), all)
+              .take(1200)
+              .completionTimeout(Duration.ofSeconds(60))
+              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), n2.system())
+              .toCompletableFuture()
+              .get(90, TimeUnit.SECONDS);
+      Map<Integer, Integer> dslCounts = new TreeMap<>();
+      viaDsl.forEach(r -> dslCounts.merge(r.partition(), 1, Integer::sum));
+      assertEquals(acked, dslCounts, "the DSL on node 2 reads the partitions of all three nodes");
+
       // node 3 goes down: its partitions have no leader and answer no reads; the rest works
       Set<Integer> onThree = leaders.entrySet().stream().filter(e -> e.getValue() == 3).map(Map.Entry::getKey).collect(Collectors.toSet());
       n3.close();
       running.remove(n3);
-      awaitUp(n1, 2);
+      for (SluiceNode n : running) {
+        awaitUp(n, 2);
+      }
       String viaN1 = "127.0.0.1:" + n1.kafkaPort();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", viaN1))) {
         Map<Integer, Integer> during = leaders(admin, "spread");
@@ -142,7 +162,9 @@ class ThreeNodeClusterTest {
       // node 3 returns on another port with the same data: every acknowledged record is there
       SluiceNode back = start(3, freePort(), seed);
       running.add(back);
-      awaitUp(n1, 3);
+      for (SluiceNode n : running) {
+        awaitUp(n, 3);
+      }
       Map<Integer, Integer> expected = new HashMap<>(acked);
       more.forEach((p, n) -> expected.merge(p, n, Integer::sum));
       assertEquals(expected, readAll("127.0.0.1:" + back.kafkaPort(), "spread", 12, 1400));
@@ -161,7 +183,9 @@ class ThreeNodeClusterTest {
       for (int id = 1; id <= 3; id++) {
         running.add(start(id, id == 1 ? seed : freePort(), seed));
       }
-      awaitUp(running.get(0), 3);
+      for (SluiceNode n : running) {
+        awaitUp(n, 3);
+      }
       String via1 = "127.0.0.1:" + running.get(0).kafkaPort();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", via1))) {
         admin.createTopics(List.of(new NewTopic("before", 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
@@ -186,7 +210,9 @@ class ThreeNodeClusterTest {
 
       // scale out: node 4 joins and takes its share of a new topic at once
       running.add(start(4, freePort(), seed));
-      awaitUp(running.get(0), 4);
+      for (SluiceNode n : running) {
+        awaitUp(n, 4);
+      }
       Map<Integer, Integer> leaders;
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", via1))) {
         admin.createTopics(List.of(new NewTopic("after", 8, (short) 1))).all().get(60, TimeUnit.SECONDS);
@@ -205,7 +231,9 @@ class ThreeNodeClusterTest {
       for (int id = 1; id <= 4; id++) {
         running.add(start(id, id == 1 ? seed2 : freePort(), seed2));
       }
-      awaitUp(running.get(0), 4);
+      for (SluiceNode n : running) {
+        awaitUp(n, 4);
+      }
       String via3 = "127.0.0.1:" + running.get(2).kafkaPort();
       assertEquals(before, readAll(via3, "before", 6, 600));
       assertEquals(after, readAll(via3, "after", 8, 400));
