@@ -2,6 +2,7 @@ package dev.sluice.persistence.partition;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +34,6 @@ public final class BatchIndex {
     return EMPTY;
   }
 
-  @JsonCreator
   public static BatchIndex of(List<BatchRef> entries) {
     BatchIndex index = EMPTY;
     for (BatchRef r : entries) {
@@ -42,7 +42,126 @@ public final class BatchIndex {
     return index;
   }
 
+  /**
+   * The index as snapshots store it: a compact binary form (see {@link #pack}). Snapshots of a
+   * partition hold its whole index, so this runs for every snapshot: a list of objects cost
+   * ~10% of a produce-heavy node's CPU in Jackson; the packed form is a few bytes per batch.
+   */
   @JsonValue
+  public byte[] packed() {
+    return pack();
+  }
+
+  /** Reads {@link #packed()}, or the list of entries that snapshots held before it. */
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+  public static BatchIndex fromJson(JsonNode node) throws java.io.IOException {
+    if (node.isBinary() || node.isTextual()) {
+      return unpack(node.binaryValue());
+    }
+    List<BatchRef> refs = new ArrayList<>(node.size());
+    for (JsonNode e : node) {
+      refs.add(
+          new BatchRef(
+              e.get("baseOffset").asLong(), e.get("recordCount").asInt(), e.get("sequenceNr").asLong(),
+              e.get("sizeInBytes").asInt(), e.get("maxTimestamp").asLong(), e.get("position").asLong(),
+              e.get("maxTimestampSoFar").asLong()));
+    }
+    return of(refs);
+  }
+
+  /**
+   * Entries as varints relative to what the previous entry implies: the gap between offsets
+   * (0), the record count, the sequence-number step, the size, the timestamp change, and the
+   * differences of position and running max timestamp from their implied values (0). The first
+   * entry is relative to zeros.
+   */
+  byte[] pack() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(8 + size * 8);
+    writeVarLong(out, size);
+    long nextOffset = 0;
+    long seq = 0;
+    long ts = 0;
+    long endPosition = 0;
+    long maxSoFar = 0;
+    for (int i = 0; i < size; i++) {
+      BatchRef r = get(i);
+      writeVarLong(out, zigzag(r.baseOffset() - nextOffset));
+      writeVarLong(out, r.recordCount());
+      writeVarLong(out, zigzag(r.sequenceNr() - seq));
+      writeVarLong(out, r.sizeInBytes());
+      writeVarLong(out, zigzag(r.maxTimestamp() - ts));
+      writeVarLong(out, zigzag(r.position() - endPosition));
+      long impliedMax = i == 0 ? r.maxTimestamp() : Math.max(maxSoFar, r.maxTimestamp());
+      writeVarLong(out, zigzag(r.maxTimestampSoFar() - impliedMax));
+      nextOffset = r.nextOffset();
+      seq = r.sequenceNr();
+      ts = r.maxTimestamp();
+      endPosition = r.endPosition();
+      maxSoFar = r.maxTimestampSoFar();
+    }
+    return out.toByteArray();
+  }
+
+  static BatchIndex unpack(byte[] bytes) {
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    long n = readVarLong(in);
+    List<BatchRef> refs = new ArrayList<>((int) n);
+    long nextOffset = 0;
+    long seq = 0;
+    long ts = 0;
+    long endPosition = 0;
+    long maxSoFar = 0;
+    for (long i = 0; i < n; i++) {
+      long base = nextOffset + unzigzag(readVarLong(in));
+      int count = (int) readVarLong(in);
+      long sequenceNr = seq + unzigzag(readVarLong(in));
+      int sizeInBytes = (int) readVarLong(in);
+      long maxTimestamp = ts + unzigzag(readVarLong(in));
+      long position = endPosition + unzigzag(readVarLong(in));
+      long impliedMax = i == 0 ? maxTimestamp : Math.max(maxSoFar, maxTimestamp);
+      long maxTimestampSoFar = impliedMax + unzigzag(readVarLong(in));
+      BatchRef r = new BatchRef(base, count, sequenceNr, sizeInBytes, maxTimestamp, position, maxTimestampSoFar);
+      refs.add(r);
+      nextOffset = r.nextOffset();
+      seq = sequenceNr;
+      ts = maxTimestamp;
+      endPosition = r.endPosition();
+      maxSoFar = maxTimestampSoFar;
+    }
+    if (in.hasRemaining()) {
+      throw new IllegalArgumentException("a packed batch index has " + in.remaining() + " bytes left over");
+    }
+    return of(refs);
+  }
+
+  private static long zigzag(long v) {
+    return (v << 1) ^ (v >> 63);
+  }
+
+  private static long unzigzag(long v) {
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  private static void writeVarLong(java.io.ByteArrayOutputStream out, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.write((int) v);
+  }
+
+  private static long readVarLong(java.nio.ByteBuffer in) {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      byte b = in.get();
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return v;
+      }
+    }
+    throw new IllegalArgumentException("a varint in a packed batch index is too long");
+  }
+
   public List<BatchRef> entries() {
     List<BatchRef> out = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {

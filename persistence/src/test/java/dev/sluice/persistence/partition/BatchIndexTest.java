@@ -314,4 +314,38 @@ class BatchIndexTest {
       assertEquals(extra, back.append(extra).last(), "a deserialized index must accept appends");
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void packsAndUnpacksExactlyIncludingAfterADroppedPrefixAndOddValues() {
+    List<BatchRef> refs = new java.util.ArrayList<>();
+    long pos = 0;
+    long maxSoFar = Long.MIN_VALUE;
+    java.util.Random random = new java.util.Random(3);
+    long offset = 0;
+    for (int i = 0; i < 700; i++) {
+      int count = 1 + random.nextInt(500);
+      int size = 70 + random.nextInt(1 << 20);
+      long ts = 1_700_000_000_000L + random.nextInt(1_000_000) - 500_000; // timestamps go back and forth
+      maxSoFar = Math.max(maxSoFar, ts);
+      refs.add(new BatchRef(offset, count, 2L + i * (1 + random.nextInt(3)), size, ts, pos, maxSoFar));
+      offset += count;
+      pos += size;
+    }
+    BatchIndex index = indexOf(refs);
+    assertEquals(index, BatchIndex.unpack(index.pack()));
+    BatchIndex dropped = index.dropFirst(301);
+    assertEquals(dropped, BatchIndex.unpack(dropped.pack()));
+    assertEquals(BatchIndex.empty(), BatchIndex.unpack(BatchIndex.empty().pack()));
+    // snapshots written before the packed form (a list of entries) still load
+    com.fasterxml.jackson.databind.ObjectMapper cbor =
+        new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.cbor.CBORFactory());
+    try {
+      assertEquals(index, cbor.readValue(cbor.writeValueAsBytes(refs), BatchIndex.class));
+      assertEquals(dropped, cbor.readValue(cbor.writeValueAsBytes(dropped), BatchIndex.class));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    // a few bytes per batch, not dozens
+    org.junit.jupiter.api.Assertions.assertTrue(index.pack().length < 700 * 16, "packed size " + index.pack().length);
+  }
 }
