@@ -47,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ThreeNodeClusterTest {
   @TempDir Path base;
+  static final String PAD = "x".repeat(4000);
 
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -314,7 +315,8 @@ class ThreeNodeClusterTest {
         if (skip.contains(partition)) {
           continue;
         }
-        sent.add(producer.send(new ProducerRecord<>(topic, partition, ("k" + i).getBytes(UTF_8), ("v" + i).getBytes(UTF_8))));
+        // 4 KB values: a DSL fetch from another node then carries a full 256 KiB of batches
+        sent.add(producer.send(new ProducerRecord<>(topic, partition, ("k" + i).getBytes(UTF_8), ("v" + i + PAD).getBytes(UTF_8))));
       }
       for (Future<RecordMetadata> f : sent) {
         acked.merge(f.get(60, TimeUnit.SECONDS).partition(), 1, Integer::sum);
