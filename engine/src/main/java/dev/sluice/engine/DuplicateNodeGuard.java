@@ -52,6 +52,11 @@ final class DuplicateNodeGuard {
                         }
                         for (Member m : cluster.state().getMembers()) {
                           OptionalInt id = SluiceMembers.nodeId(m);
+                          // an unreachable member with this id is this node's previous incarnation
+                          // (killed, restarted on another port) waiting to be downed: not a rival
+                          if (cluster.state().getUnreachable().contains(m)) {
+                            continue;
+                          }
                           if (!m.address().equals(self.address()) && id.isPresent() && id.getAsInt() == nodeId
                               && m.status() == MemberStatus.up() && m.isOlderThan(self)) {
                             LOG.error(

@@ -29,6 +29,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * up to {@link ConsumerSettings#pollWait()} for new records.
  */
 public final class Consumer {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Consumer.class);
+
   private Consumer() {}
 
   /**
@@ -69,6 +71,13 @@ public final class Consumer {
                                 .<PartitionEntity.FetchResult>ask(
                                     r -> new PartitionEntity.Fetch(offset, settings.fetchMaxBytes(), 1, settings.pollWait().toMillis(), r),
                                     settings.askTimeout())
+                                .exceptionally(
+                                    e -> {
+                                      throw new IllegalStateException(
+                                          tp + " at offset " + offset + ": no answer within " + settings.askTimeout()
+                                              + " (in a cluster: is the node that holds this partition up?)",
+                                          e);
+                                    })
                                 .thenApply(result -> next(tp, offset, result, fetched))))
         .mapConcat(records -> records);
   }
@@ -82,6 +91,19 @@ public final class Consumer {
     long query;
     if (start instanceof StartOffset.At at) {
       return CompletableFuture.completedFuture(at.offset());
+    } else if (start instanceof StartOffset.Committed c) {
+      return offsetOf(partition, settings, tp, PartitionEntity.EARLIEST)
+          .thenCombine(offsetOf(partition, settings, tp, PartitionEntity.LATEST), (earliest, latest) -> new long[] {earliest, latest})
+          .thenCompose(
+              range -> {
+                if (c.offset() >= range[0] && c.offset() <= range[1]) {
+                  return CompletableFuture.completedFuture(c.offset());
+                }
+                LOG.warn(
+                    "{}: committed offset {} is outside the log [{}, {}]: starting at the {} offset",
+                    tp, c.offset(), range[0], range[1], c.reset() == StartOffset.earliest() ? "earliest" : "latest");
+                return CompletableFuture.completedFuture(c.reset() == StartOffset.earliest() ? range[0] : range[1]);
+              });
     } else if (start instanceof StartOffset.Timestamp ts) {
       query = ts.epochMillis();
     } else {
@@ -101,6 +123,19 @@ public final class Consumer {
               return partition
                   .<PartitionEntity.OffsetResult>ask(l -> new PartitionEntity.ListOffsets(PartitionEntity.LATEST, l), settings.askTimeout())
                   .thenApply(PartitionEntity.OffsetResult::offset);
+            });
+  }
+
+  private static CompletionStage<Long> offsetOf(
+      EntityRef<PartitionEntity.Command> partition, ConsumerSettings settings, TopicPartition tp, long query) {
+    return partition
+        .<PartitionEntity.OffsetResult>ask(r -> new PartitionEntity.ListOffsets(query, r), settings.askTimeout())
+        .thenApply(
+            r -> {
+              if (r.error() != PartitionError.NONE) {
+                throw new IllegalStateException(tp + ": cannot find its log's range: " + r.error() + " " + r.message());
+              }
+              return r.offset();
             });
   }
 

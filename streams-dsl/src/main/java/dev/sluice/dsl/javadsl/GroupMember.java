@@ -82,10 +82,12 @@ final class GroupMember {
   /** The partitions this member is assigned, each as a sub-source, as the assignment changes. */
   static Source<Pair<TopicPartition, Source<CommittableMessage, NotUsed>>, GroupMember> source(
       ActorSystem<?> system, ConsumerSettings settings, ConsumerGroupSettings group, Set<String> topics) {
-    GroupMember member = new GroupMember(system, settings, group, topics);
+    new GroupMember(system, settings, group, topics); // checks the arguments now
     return Source.<Pair<TopicPartition, Source<CommittableMessage, NotUsed>>>queue(1024)
         .mapMaterializedValue(
             queue -> {
+              // one member per materialization: the source can be run more than once
+              GroupMember member = new GroupMember(system, settings, group, topics);
               member.actor =
                   system.systemActorOf(
                       Behaviors.<Msg>setup(ctx -> Behaviors.withTimers(t -> member.new Member(ctx, t, queue))),
@@ -446,7 +448,7 @@ final class GroupMember {
       }
       for (TopicPartition tp : m.partitions()) {
         long offset = committed.getOrDefault(tp, -1L);
-        StartOffset start = offset >= 0 ? StartOffset.offset(offset) : group.autoOffsetReset();
+        StartOffset start = offset >= 0 ? new StartOffset.Committed(offset, group.autoOffsetReset()) : group.autoOffsetReset();
         SharedKillSwitch kill = KillSwitches.shared("sluice-group-" + group.groupId() + "-" + tp.topic() + "-" + tp.partition());
         String mid = memberId;
         int gen = generation;

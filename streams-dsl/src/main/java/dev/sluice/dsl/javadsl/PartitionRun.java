@@ -60,7 +60,8 @@ final class PartitionRun {
   private int internalOutputs;
   private final List<Output> outputs = new ArrayList<>();
   private final ArrayDeque<Runnable> undo = new ArrayDeque<>();
-  private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+  // the asynchronous steps of the record in progress; a step that completes may add another
+  private volatile CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
   private record Output(String topic, byte[] key, byte[] value, long timestamp, List<LogRecord.Header> headers) {}
 
@@ -134,8 +135,13 @@ final class PartitionRun {
 
   /** Runs {@code next} with {@code result} once it and every earlier step of this record are done. */
   <T> void then(CompletionStage<T> result, ThrowingConsumer<T> next) {
-    tail =
-        tail.thenCombine(
+    // the new tail is in place before the step can run: a step that is already complete runs
+    // right here, and the steps it adds must chain after it, not be overwritten by it
+    CompletableFuture<Void> previous = tail;
+    CompletableFuture<Void> step = new CompletableFuture<>();
+    tail = step;
+    previous
+        .thenCombine(
             result,
             (v, t) -> {
               try {
@@ -144,6 +150,14 @@ final class PartitionRun {
                 throw new CompletionException(e);
               }
               return null;
+            })
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                step.completeExceptionally(e);
+              } else {
+                step.complete(null);
+              }
             });
   }
 
@@ -160,12 +174,32 @@ final class PartitionRun {
       Object value = root.valueSerde.deserialize(m.record().record().value());
       root.process(this, new Topology.Rec(key, value, m.record().record().timestamp()));
     } catch (Exception e) {
-      return CompletableFuture.completedFuture(failed(m, e));
+      if (tail.isDone()) {
+        return CompletableFuture.completedFuture(failed(m, e));
+      }
+      // asynchronous steps of this record are still running: let them end before undoing it
+      return settled().handle((v, ignored) -> failed(m, e));
     }
     if (tail.isDone() && !tail.isCompletedExceptionally()) {
       return CompletableFuture.completedFuture(finish(m));
     }
-    return tail.handle((v, e) -> e == null ? finish(m) : failed(m, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e));
+    return settled().handle((v, e) -> e == null ? finish(m) : failed(m, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e));
+  }
+
+  /**
+   * Completes when every asynchronous step of the record in progress is done, including steps
+   * that completing steps added (chained {@code mapAsync}s), failing with the first failure.
+   */
+  private CompletableFuture<Void> settled() {
+    CompletableFuture<Void> t = tail;
+    return t.handle((v, e) -> e)
+        .thenCompose(
+            e -> {
+              if (tail != t) {
+                return settled();
+              }
+              return e == null ? CompletableFuture.<Void>completedFuture(null) : CompletableFuture.<Void>failedFuture(e);
+            });
   }
 
   private List<ProducerMessage<Progress>> finish(CommittableMessage m) {

@@ -97,6 +97,13 @@ public final class Producer {
       }
       appends.add(
           ref.<PartitionEntity.AppendResult>ask(r -> PartitionEntity.Append.of(records, r), settings.askTimeout())
+              .exceptionally(
+                  e -> {
+                    throw new IllegalStateException(
+                        "producing to " + first.topic() + "-" + partition + " got no answer within " + settings.askTimeout()
+                            + " (in a cluster: is the node that holds this partition up?)",
+                        e);
+                  })
               .thenAccept(
                   r -> {
                     if (r.error() != PartitionError.NONE) {

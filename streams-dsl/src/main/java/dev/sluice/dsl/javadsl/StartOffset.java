@@ -35,4 +35,10 @@ public sealed interface StartOffset {
   record At(long offset) implements StartOffset {}
 
   record Timestamp(long epochMillis) implements StartOffset {}
+
+  /**
+   * A group's committed offset: used if it is still in the log, else {@code reset} (earliest or
+   * latest), as Kafka's {@code auto.offset.reset} does for an out-of-range committed offset.
+   */
+  record Committed(long offset, StartOffset reset) implements StartOffset {}
 }

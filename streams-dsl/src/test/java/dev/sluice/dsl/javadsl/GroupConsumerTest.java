@@ -214,6 +214,34 @@ class GroupConsumerTest {
     assertTrue(e.getCause().getMessage().contains("UNKNOWN_TOPIC_OR_PARTITION"), e.getCause().getMessage());
   }
 
+  @Test
+  void aCommittedOffsetOutsideTheLogFallsBackToTheResetPolicy() throws Exception {
+    f.createTopic("reset-me", 1);
+    f.produce("reset-me", 0, values("r", 0, 10), null);
+    // a commit from outside the group (as admin tools make) to a position past the log's end
+    dev.sluice.actors.group.GroupProtocol.CommitResult committed =
+        dev.sluice.actors.group.GroupCoordinator.entityRef(f.system, "g-reset")
+            .<dev.sluice.actors.group.GroupProtocol.CommitResult>ask(
+                r -> new dev.sluice.actors.group.GroupProtocol.CommitOffsets(
+                    "", null, -1, List.of(new dev.sluice.actors.group.GroupProtocol.PartitionOffset("reset-me", 0, 1000, -1, "")), r),
+                DslFixture.T)
+            .toCompletableFuture()
+            .get(60, TimeUnit.SECONDS);
+    assertEquals(dev.sluice.actors.group.GroupError.NONE, committed.error());
+    List<ConsumerRecord> seen = new CopyOnWriteArrayList<>();
+    Pair<Control, java.util.concurrent.CompletionStage<Done>> run =
+        Consumer.committableSource(f.system, fast(), group("g-reset"), Set.of("reset-me"))
+            .map(m -> {
+              seen.add(m.record());
+              return m.committableOffset();
+            })
+            .toMat(Committer.sink(CommitterSettings.defaults()), Keep.both())
+            .run(f.system);
+    await(seen, 10);
+    run.first().drainAndShutdown(run.second()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+    assertEquals(0, seen.get(0).offset(), "offset 1000 is past the end: earliest, as the group's reset policy says");
+  }
+
   /** Partitions handed out and not completed yet. */
   static List<TopicPartition> live(Map<String, List<TopicPartition>> assigned, Map<String, List<TopicPartition>> completed, String m) {
     List<TopicPartition> l = new ArrayList<>(assigned.get(m));

@@ -276,6 +276,8 @@ class StreamProcessorTest {
                     return CompletableFuture.supplyAsync(() -> KeyValue.of(k, Integer.parseInt(v)),
                         delay == 0 ? Runnable::run : later);
                   })
+              // a second asynchronous step, added while the first one completes
+              .<String, Integer>mapAsync((k, n) -> CompletableFuture.supplyAsync(() -> KeyValue.of(k, n), later))
               .branch((k, n) -> n % 2 == 0, (k, n) -> true);
       branches.get(0).to("evens", Serdes.string(), Serdes.integers());
       branches.get(1).to("odds", Serdes.string(), Serdes.integers());
