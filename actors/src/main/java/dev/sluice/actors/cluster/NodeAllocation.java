@@ -1,6 +1,8 @@
 package dev.sluice.actors.cluster;
 
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Optional;
 import org.apache.pekko.cluster.Member;
 import java.util.Set;
@@ -29,11 +31,24 @@ public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocati
   private final ActorSystem<?> system;
   private final String what;
   private final Function<String, CompletionStage<Integer>> homeOf;
+  private final Function<Map<Integer, List<String>>, CompletionStage<Set<String>>> misplaced;
 
   public NodeAllocation(ActorSystem<?> system, String what, Function<String, CompletionStage<Integer>> homeOf) {
+    this(system, what, homeOf, byNode -> CompletableFuture.completedFuture(Set.of()));
+  }
+
+  /**
+   * With {@code misplaced}: given the shards each node holds, the shards that belong on another
+   * node that is up (e.g. a topic recreated with a new placement while its old shard was still
+   * allocated). Those, and only those, are handed off and allocated again.
+   */
+  public NodeAllocation(
+      ActorSystem<?> system, String what, Function<String, CompletionStage<Integer>> homeOf,
+      Function<Map<Integer, List<String>>, CompletionStage<Set<String>>> misplaced) {
     this.system = system;
     this.what = what;
     this.homeOf = homeOf;
+    this.misplaced = misplaced;
   }
 
   @Override
@@ -63,8 +78,28 @@ public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocati
 
   @Override
   public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> rebalanceInProgress) {
-    // a node-local log never moves by itself
-    return FutureConverters.asScala(CompletableFuture.completedFuture(Set.of()));
+    // a node-local log never moves for balance; only a shard started on the wrong node moves
+    if (!rebalanceInProgress.isEmpty()) {
+      return FutureConverters.asScala(CompletableFuture.completedFuture(Set.of()));
+    }
+    Map<Integer, List<String>> byNode = new java.util.HashMap<>();
+    current.forEach(
+        (region, shards) ->
+            SluiceMembers.memberAt(system, region.path().address())
+                .map(SluiceMembers::nodeId)
+                .filter(OptionalInt::isPresent)
+                .ifPresent(id -> byNode.computeIfAbsent(id.getAsInt(), k -> new java.util.ArrayList<>())
+                    .addAll(scala.jdk.javaapi.CollectionConverters.asJava(shards))));
+    if (byNode.isEmpty()) {
+      return FutureConverters.asScala(CompletableFuture.completedFuture(Set.of()));
+    }
+    return FutureConverters.asScala(
+        misplaced.apply(byNode).exceptionally(e -> Set.of()).thenApply(s -> {
+          if (!s.isEmpty()) {
+            LOG.info("{}s {} run on a node other than their placement: moving them", what, s);
+          }
+          return s;
+        }));
   }
 
   /** The shard's node is not up: an expected, retried condition (no stack trace in the logs). */

@@ -37,7 +37,48 @@ public final class PartitionPlacement {
   }
 
   public static NodeAllocation allocation(ActorSystem<?> system) {
-    return new NodeAllocation(system, "partition", shard -> homeOf(system, shard));
+    return new NodeAllocation(system, "partition", shard -> homeOf(system, shard), byNode -> misplaced(system, byNode));
+  }
+
+  /** Partitions whose shard runs on a node other than their placement, when that node is up. */
+  private static CompletionStage<java.util.Set<String>> misplaced(
+      ActorSystem<?> system, java.util.Map<Integer, java.util.List<String>> byNode) {
+    if (SluiceMembers.standalone(system)) {
+      return java.util.concurrent.CompletableFuture.completedFuture(java.util.Set.of());
+    }
+    return TopicRegistry.entityRef(system)
+        .<TopicRegistry.TopicList>ask(TopicRegistry.ListTopics::new, LOOKUP_TIMEOUT)
+        .thenApply(
+            list -> {
+              java.util.Map<String, dev.sluice.actors.registry.TopicMetadata> topics = new java.util.HashMap<>();
+              list.topics().forEach(t -> topics.put(t.name(), t));
+              java.util.Set<Integer> up = SluiceMembers.upNodes(system).keySet();
+              java.util.Set<String> moves = new java.util.TreeSet<>();
+              byNode.forEach(
+                  (node, shards) -> {
+                    for (String shard : shards) {
+                      int dash = shard.lastIndexOf('-');
+                      if (dash <= 0) {
+                        continue;
+                      }
+                      dev.sluice.actors.registry.TopicMetadata t = topics.get(shard.substring(0, dash));
+                      int partition;
+                      try {
+                        partition = Integer.parseInt(shard.substring(dash + 1));
+                      } catch (NumberFormatException e) {
+                        continue;
+                      }
+                      if (t == null || partition >= t.partitions()) {
+                        continue;
+                      }
+                      int home = t.nodeOf(partition);
+                      if (home >= 0 && home != node && up.contains(home) && moves.size() < 20) {
+                        moves.add(shard);
+                      }
+                    }
+                  });
+              return moves;
+            });
   }
 
   private static CompletionStage<Integer> homeOf(ActorSystem<?> system, String entityId) {

@@ -1,6 +1,7 @@
 package dev.sluice.actors.partition;
 
 import dev.sluice.actors.cluster.PartitionPlacement;
+import dev.sluice.actors.cluster.SluiceMembers;
 import dev.sluice.persistence.batch.RecordBatches;
 import dev.sluice.persistence.batch.LogRecord;
 import dev.sluice.persistence.partition.BatchAppended;
@@ -78,8 +79,17 @@ public final class PartitionEntity
           WaitExpired, FlushAppends, PassivateIfUnknown {}
 
   /** Creates the partition (idempotent for the same topic id). */
-  public record Create(String topic, int partition, String topicId, TopicConfig config, ActorRef<Ack> replyTo)
-      implements Command {}
+  /**
+   * Creates the partition. {@code nodeId}: the node the registry placed it on (-1: any); a
+   * partition entity started on another node refuses, so a log is only ever created where its
+   * placement says (sharding then moves the shard to that node and the registry retries).
+   */
+  public record Create(String topic, int partition, String topicId, TopicConfig config, int nodeId, ActorRef<Ack> replyTo)
+      implements Command {
+    public Create(String topic, int partition, String topicId, TopicConfig config, ActorRef<Ack> replyTo) {
+      this(topic, partition, topicId, config, -1, replyTo);
+    }
+  }
 
   /** Replaces the topic configuration this partition enforces. */
   public record UpdateConfig(TopicConfig config, ActorRef<Ack> replyTo) implements Command {}
@@ -342,6 +352,13 @@ public final class PartitionEntity
   }
 
   private ReplyEffect<PartitionEvent, PartitionState> onCreate(PartitionState state, Create cmd) {
+    int self = SluiceMembers.selfNodeId(ctx.getSystem());
+    if (!state.exists() && cmd.nodeId() >= 0 && self >= 0 && cmd.nodeId() != self) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Ack(PartitionError.NOT_LEADER_OR_FOLLOWER, "placed on node " + cmd.nodeId() + ", started on node " + self));
+    }
     if (state.exists()) {
       if (state.topicId().equals(cmd.topicId())) {
         return Effect().reply(cmd.replyTo(), Ack.OK);

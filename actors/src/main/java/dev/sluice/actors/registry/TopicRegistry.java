@@ -493,7 +493,7 @@ public final class TopicRegistry
   }
 
   private static PartitionEntity.Create create(TopicMetadata t, int partition, ActorRef<PartitionEntity.Ack> replyTo) {
-    return new PartitionEntity.Create(t.name(), partition, t.topicId(), t.config(), replyTo);
+    return new PartitionEntity.Create(t.name(), partition, t.topicId(), t.config(), t.nodeOf(partition), replyTo);
   }
 
   private static CompletionStage<PartitionReplied> acked(long id, CompletionStage<PartitionEntity.Ack> ack) {

@@ -113,6 +113,8 @@ final class FetchHandler implements ApiHandler {
               PartitionEntity.FetchResult result =
                   GatewayContext.isNotLeader(err)
                       ? new PartitionEntity.FetchResult(PartitionError.NOT_LEADER_OR_FOLLOWER, err.getMessage(), -1, -1, List.of())
+                      : GatewayContext.isUnknown(err)
+                      ? new PartitionEntity.FetchResult(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, err.getMessage(), -1, -1, List.of())
                       : err != null ? new PartitionEntity.FetchResult(PartitionError.KAFKA_STORAGE_ERROR, "fetch timed out", -1, -1, List.of()) : r;
               s.result = result;
               return result;

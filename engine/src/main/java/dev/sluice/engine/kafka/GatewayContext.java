@@ -92,7 +92,36 @@ public final class GatewayContext {
     if (node >= 0 && node != nodeId) {
       return CompletableFuture.failedFuture(new NotLeader(topic, partition, node));
     }
+    if (node < 0 && !SluiceMembers.standalone(system)) {
+      // in a cluster, a partition entity is only contacted once the registry knows it: an entity
+      // started for an unknown partition would sit on whichever node asked first
+      return placement
+          .lookup(topic)
+          .thenCompose(
+              t -> {
+                if (t == null || partition < 0 || partition >= t.partitions()) {
+                  return CompletableFuture.<R>failedFuture(new UnknownPartition(topic, partition));
+                }
+                int home = t.nodeOf(partition);
+                if (home >= 0 && home != nodeId) {
+                  return CompletableFuture.<R>failedFuture(new NotLeader(topic, partition, home));
+                }
+                return partition(topic, partition).ask(command::apply, timeout);
+              });
+    }
     return partition(topic, partition).ask(command::apply, timeout);
+  }
+
+  /** The registry knows no such partition. */
+  public static final class UnknownPartition extends RuntimeException {
+    UnknownPartition(String topic, int partition) {
+      super("unknown topic or partition " + topic + "-" + partition, null, false, false);
+    }
+  }
+
+  /** Whether {@code err} (as a CompletionStage delivers it) says the partition does not exist. */
+  public static boolean isUnknown(Throwable err) {
+    return err instanceof UnknownPartition || (err != null && err.getCause() instanceof UnknownPartition);
   }
 
   /** The partition is held by another node. */

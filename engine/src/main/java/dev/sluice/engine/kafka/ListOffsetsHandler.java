@@ -66,6 +66,8 @@ final class ListOffsetsHandler implements ApiHandler {
                     (r, err) -> {
                       if (GatewayContext.isNotLeader(err)) {
                         pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                      } else if (GatewayContext.isUnknown(err)) {
+                        pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                       } else if (err != null) {
                         pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code());
                       } else if (r.error() != PartitionError.NONE) {

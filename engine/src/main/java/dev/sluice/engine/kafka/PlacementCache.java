@@ -41,6 +41,28 @@ final class PlacementCache {
     return e == null ? -1 : e.topic().nodeOf(partition);
   }
 
+  /** The topic as the registry describes it (cached), or null if it does not exist. */
+  java.util.concurrent.CompletionStage<TopicMetadata> lookup(String topic) {
+    Entry e = topics.get(topic);
+    if (e != null && System.nanoTime() - e.atNanos() <= MAX_AGE_NANOS) {
+      return java.util.concurrent.CompletableFuture.completedFuture(e.topic());
+    }
+    return context
+        .<TopicRegistry.TopicResult>askRegistry(r -> new TopicRegistry.DescribeTopic(topic, r))
+        .thenApply(
+            d -> {
+              if (d.error() == TopicError.NONE) {
+                remember(d.topic());
+                return d.topic();
+              }
+              if (d.error() == TopicError.UNKNOWN_TOPIC_OR_PARTITION) {
+                forget(topic);
+                return null;
+              }
+              throw new IllegalStateException("topic '" + topic + "': " + d.error() + " " + d.message());
+            });
+  }
+
   private void refresh(String topic) {
     if (refreshing.putIfAbsent(topic, Boolean.TRUE) != null) {
       return;

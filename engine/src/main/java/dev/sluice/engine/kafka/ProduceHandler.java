@@ -82,6 +82,8 @@ final class ProduceHandler implements ApiHandler {
                     (r, err) -> {
                       if (GatewayContext.isNotLeader(err)) {
                         partResp.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setErrorMessage(err.getMessage());
+                      } else if (GatewayContext.isUnknown(err)) {
+                        partResp.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                       } else if (err != null) {
                         partResp.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage("append timed out");
                       } else if (r.error() != PartitionError.NONE) {
