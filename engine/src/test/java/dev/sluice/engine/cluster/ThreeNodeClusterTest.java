@@ -67,6 +67,22 @@ class ThreeNodeClusterTest {
         NodeSettings.of(base.resolve("data" + id)).withNodeId(id).withClusterPort(clusterPort).withKafkaPort(0).withConfigFile(conf));
   }
 
+  /** Starts nodes 1..n (node 1 on {@code seedPort}, the seed) into {@code running}, all up in every node's view. */
+  void startCluster(List<SluiceNode> running, int n, int seedPort) throws Exception {
+    for (int id = 1; id <= n; id++) {
+      running.add(start(id, id == 1 ? seedPort : freePort(), seedPort));
+    }
+    for (SluiceNode node : running) {
+      awaitUp(node, n);
+    }
+  }
+
+  static void closeAll(List<SluiceNode> running) {
+    for (int i = running.size() - 1; i >= 0; i--) {
+      running.get(i).close();
+    }
+  }
+
   static void awaitUp(SluiceNode node, int members) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
@@ -170,23 +186,16 @@ class ThreeNodeClusterTest {
       more.forEach((p, n) -> expected.merge(p, n, Integer::sum));
       assertEquals(expected, readAll("127.0.0.1:" + back.kafkaPort(), "spread", 12, 1400));
     } finally {
-      for (int i = running.size() - 1; i >= 0; i--) {
-        running.get(i).close();
-      }
+      closeAll(running);
     }
   }
 
   @Test
   void aNewNodeTakesNewPartitionsAndAFullRestartRecoversTopicsDataAndGroupOffsets() throws Exception {
-    int seed = freePort();
     List<SluiceNode> running = new ArrayList<>();
     try {
-      for (int id = 1; id <= 3; id++) {
-        running.add(start(id, id == 1 ? seed : freePort(), seed));
-      }
-      for (SluiceNode n : running) {
-        awaitUp(n, 3);
-      }
+      int seed = freePort();
+      startCluster(running, 3, seed);
       String via1 = "127.0.0.1:" + running.get(0).kafkaPort();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", via1))) {
         admin.createTopics(List.of(new NewTopic("before", 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
@@ -228,13 +237,7 @@ class ThreeNodeClusterTest {
         running.get(i).close();
       }
       running.clear();
-      int seed2 = freePort();
-      for (int id = 1; id <= 4; id++) {
-        running.add(start(id, id == 1 ? seed2 : freePort(), seed2));
-      }
-      for (SluiceNode n : running) {
-        awaitUp(n, 4);
-      }
+      startCluster(running, 4, freePort());
       String via3 = "127.0.0.1:" + running.get(2).kafkaPort();
       assertEquals(before, readAll(via3, "before", 6, 600));
       assertEquals(after, readAll(via3, "after", 8, 400));
@@ -246,23 +249,15 @@ class ThreeNodeClusterTest {
         }
       }
     } finally {
-      for (int i = running.size() - 1; i >= 0; i--) {
-        running.get(i).close();
-      }
+      closeAll(running);
     }
   }
 
   @Test
   void aTopicRecreatedWithAnotherPlacementLivesOnlyWhereItIsPlaced() throws Exception {
-    int seed = freePort();
     List<SluiceNode> running = new ArrayList<>();
     try {
-      for (int id = 1; id <= 3; id++) {
-        running.add(start(id, id == 1 ? seed : freePort(), seed));
-      }
-      for (SluiceNode n : running) {
-        awaitUp(n, 3);
-      }
+      startCluster(running, 3, freePort());
       String via1 = "127.0.0.1:" + running.get(0).kafkaPort();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", via1))) {
         admin.createTopics(List.of(new NewTopic("again", 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
@@ -290,9 +285,7 @@ class ThreeNodeClusterTest {
       assertEquals(120, acked.values().stream().mapToInt(Integer::intValue).sum());
       assertEquals(acked, readAll("127.0.0.1:" + running.get(1).kafkaPort(), "again", 6, 120));
     } finally {
-      for (int i = running.size() - 1; i >= 0; i--) {
-        running.get(i).close();
-      }
+      closeAll(running);
     }
   }
 
