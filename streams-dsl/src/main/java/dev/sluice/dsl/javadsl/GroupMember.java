@@ -69,9 +69,7 @@ final class GroupMember {
   private volatile boolean draining;
 
   private GroupMember(ActorSystem<?> system, ConsumerSettings settings, ConsumerGroupSettings group, Set<String> topics) {
-    if (topics.isEmpty()) {
-      throw new IllegalArgumentException("a group consumer needs at least one topic");
-    }
+    checkTopics(topics);
     this.system = system;
     this.settings = settings;
     this.group = group;
@@ -79,10 +77,16 @@ final class GroupMember {
     this.coordinator = GroupCoordinator.entityRef(system, group.groupId());
   }
 
+  private static void checkTopics(Set<String> topics) {
+    if (topics.isEmpty()) {
+      throw new IllegalArgumentException("a group consumer needs at least one topic");
+    }
+  }
+
   /** The partitions this member is assigned, each as a sub-source, as the assignment changes. */
   static Source<Pair<TopicPartition, Source<CommittableMessage, NotUsed>>, GroupMember> source(
       ActorSystem<?> system, ConsumerSettings settings, ConsumerGroupSettings group, Set<String> topics) {
-    new GroupMember(system, settings, group, topics); // checks the arguments now
+    checkTopics(topics);
     return Source.<Pair<TopicPartition, Source<CommittableMessage, NotUsed>>>queue(1024)
         .mapMaterializedValue(
             queue -> {

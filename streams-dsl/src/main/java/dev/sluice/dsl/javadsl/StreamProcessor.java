@@ -280,10 +280,8 @@ public final class StreamProcessor {
         roots.put(topic, root);
         parent = root;
       }
-      @SuppressWarnings("unchecked")
-      Topology.Aggregator<Object, Object, Object> agg = (k, v, a) -> aggregator.apply((K) k, (V) v, (A) a);
       Topology.AggregateNode node =
-          parent.add(new Topology.AggregateNode(store, keySerde, aggregateSerde, initial, agg, windows));
+          parent.add(new Topology.AggregateNode(store, keySerde, aggregateSerde, initial, aggregator, windows));
       return new RecordStream<>(this, node, null, null, false);
     }
 

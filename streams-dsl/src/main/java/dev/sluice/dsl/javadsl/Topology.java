@@ -165,12 +165,6 @@ final class Topology {
     }
   }
 
-  /** The aggregator of {@code aggregate}: (key, value, aggregate so far) to the new aggregate. */
-  @FunctionalInterface
-  interface Aggregator<K, V, A> {
-    A apply(K key, V value, A aggregate);
-  }
-
   /**
    * A keyed aggregation (count, reduce, aggregate), windowed or not, over a durable store:
    * forwards (key or window, new aggregate) for every record it takes. Records without a key are
@@ -181,18 +175,18 @@ final class Topology {
     final Serde<Object> keySerde;
     final Serde<Object> aggregateSerde;
     final Supplier<Object> initializer;
-    final Aggregator<Object, Object, Object> aggregator;
+    final GroupedStream.Aggregator<Object, Object, Object> aggregator;
     final TimeWindows windows;
 
     @SuppressWarnings("unchecked")
     AggregateNode(
         String store, Serde<?> keySerde, Serde<?> aggregateSerde, Supplier<?> initializer,
-        Aggregator<?, ?, ?> aggregator, TimeWindows windows) {
+        GroupedStream.Aggregator<?, ?, ?> aggregator, TimeWindows windows) {
       this.store = store;
       this.keySerde = (Serde<Object>) keySerde;
       this.aggregateSerde = (Serde<Object>) aggregateSerde;
       this.initializer = (Supplier<Object>) initializer;
-      this.aggregator = (Aggregator<Object, Object, Object>) aggregator;
+      this.aggregator = (GroupedStream.Aggregator<Object, Object, Object>) aggregator;
       this.windows = windows;
     }
 
