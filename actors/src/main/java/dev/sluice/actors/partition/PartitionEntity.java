@@ -10,7 +10,9 @@ import dev.sluice.persistence.partition.ConfigChanged;
 import dev.sluice.persistence.partition.LogTruncated;
 import dev.sluice.persistence.partition.PartitionCreated;
 import dev.sluice.persistence.partition.PartitionDeleted;
+import dev.sluice.persistence.journal.LevelDbLog;
 import dev.sluice.persistence.partition.PartitionEvent;
+import dev.sluice.persistence.partition.PartitionFenced;
 import dev.sluice.persistence.partition.PartitionJournal;
 import dev.sluice.persistence.partition.ProducerState;
 import dev.sluice.persistence.partition.RecentBatches;
@@ -76,7 +78,7 @@ public final class PartitionEntity
   /** Commands of a partition. */
   public sealed interface Command extends SluiceMessage
       permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, RetentionTick,
-          WaitExpired, FlushAppends, PassivateIfUnknown {}
+          WaitExpired, FlushAppends, PassivateIfUnknown, BeginCopy, ReadRaw, Fence {}
 
   /** Creates the partition (idempotent for the same topic id). */
   /**
@@ -135,6 +137,41 @@ public final class PartitionEntity
   enum FlushAppends implements Command {
     INSTANCE
   }
+
+  // ---- moving a partition to another node (see PartitionReplica) ------------------------------
+
+  /**
+   * Starts a copy of this partition's log: replies with the current state and the sequence
+   * number it reflects, which the copy stores as its snapshot once it holds every journal entry
+   * up to that number.
+   */
+  public record BeginCopy(ActorRef<CopyStart> replyTo) implements Command {}
+
+  public record CopyStart(PartitionError error, String message, PartitionState state) implements SluiceMessage {}
+
+  /** Reads stored journal entries from {@code fromSequenceNr} on, as they are on disk. */
+  public record ReadRaw(long fromSequenceNr, int maxBytes, ActorRef<RawEntries> replyTo) implements Command {}
+
+  /**
+   * Reply to {@link ReadRaw}; {@code lastSequenceNr} is the partition's newest event when the read
+   * was asked, {@code fencedAt} the sequence number of its fence event (-1 if not fenced).
+   */
+  public record RawEntries(
+      PartitionError error, String message, List<LevelDbLog.StoredEntry> entries, long lastSequenceNr, long fencedAt)
+      implements SluiceMessage {
+    public RawEntries {
+      entries = entries == null ? List.of() : entries;
+    }
+  }
+
+  /**
+   * Fences this copy of the log for a move to {@code toNode}: it journals the fence and from then
+   * on takes no writes and serves no reads (NOT_LEADER_OR_FOLLOWER), across restarts. Replies with
+   * the fence's sequence number: the copy must hold every entry before it. Idempotent.
+   */
+  public record Fence(int toNode, ActorRef<Fenced> replyTo) implements Command {}
+
+  public record Fenced(PartitionError error, String message, long fenceSequenceNr) implements SluiceMessage {}
 
   /** Reply of commands that only succeed or fail. */
   public record Ack(PartitionError error, String message) implements SluiceMessage {
@@ -204,10 +241,11 @@ public final class PartitionEntity
     return topic + "-" + partition;
   }
 
-  /** Registers partitions with Cluster Sharding on this node. */
+  /** Registers partitions (and their copies for moves, {@link PartitionReplica}) with Cluster Sharding on this node. */
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, PartitionSettings settings, Clock clock) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     PartitionJournal journal = new PartitionJournal(Adapter.toClassic(system), settings.journalPluginId(), blocking);
+    PartitionReplica.init(system, settings); // the receiving end of partition moves
     return ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, journal, ctx.getShard()))
@@ -340,6 +378,9 @@ public final class PartitionEntity
         .onCommand(RetentionTick.class, (state, cmd) -> enforceRetention(state, null))
         .onCommand(WaitExpired.class, this::onWaitExpired)
         .onCommand(FlushAppends.class, this::onFlushAppends)
+        .onCommand(BeginCopy.class, this::onBeginCopy)
+        .onCommand(ReadRaw.class, this::onReadRaw)
+        .onCommand(Fence.class, this::onFence)
         .onCommand(
             PassivateIfUnknown.class,
             (state, cmd) -> {
@@ -387,15 +428,7 @@ public final class PartitionEntity
     return Effect()
         .persist(new PartitionDeleted(cmd.reason()))
         .thenRun(
-            s -> {
-              recent.clear();
-              for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<Long, PendingFetch> w = it.next();
-                timers.cancel(w.getKey());
-                w.getValue().replyTo().tell(fetchError(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, s, "partition was deleted"));
-                it.remove();
-              }
-            })
+            s -> failWaiters(s, PartitionError.UNKNOWN_TOPIC_OR_PARTITION, "partition was deleted"))
         .thenReply(cmd.replyTo(), s -> Ack.OK);
   }
 
@@ -466,6 +499,9 @@ public final class PartitionEntity
     if (!state.exists()) {
       return rejected(cmd, PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage());
     }
+    if (state.fenced()) {
+      return rejected(cmd, PartitionError.NOT_LEADER_OR_FOLLOWER, movedMessage(state));
+    }
     RecordBatches.BatchInfo info;
     try {
       info = RecordBatches.validate(cmd.batch(), state.config().maxMessageBytes());
@@ -518,6 +554,9 @@ public final class PartitionEntity
   private ReplyEffect<PartitionEvent, PartitionState> onFetch(PartitionState state, Fetch cmd) {
     if (!state.exists()) {
       return Effect().reply(cmd.replyTo(), fetchError(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, state, unknownMessage()));
+    }
+    if (state.fenced()) {
+      return Effect().reply(cmd.replyTo(), fetchError(PartitionError.NOT_LEADER_OR_FOLLOWER, state, movedMessage(state)));
     }
     if (cmd.maxBytes() < 0 || cmd.maxWaitMs() < 0) {
       return Effect().reply(cmd.replyTo(), fetchError(PartitionError.INVALID_REQUEST, state, "maxBytes and maxWaitMs must be >= 0"));
@@ -621,6 +660,9 @@ public final class PartitionEntity
     if (!state.exists()) {
       return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage(), -1, -1));
     }
+    if (state.fenced()) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NOT_LEADER_OR_FOLLOWER, movedMessage(state), -1, -1));
+    }
     if (cmd.timestamp() == EARLIEST) {
       return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NONE, null, state.logStartOffset(), -1));
     }
@@ -685,6 +727,10 @@ public final class PartitionEntity
     if (!state.exists()) {
       return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, unknownAck());
     }
+    if (state.fenced()) {
+      // the log's new node applies retention; nothing may be journaled after the fence
+      return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, Ack.OK);
+    }
     long newStart = state.retentionStartOffset(clock.millis());
     if (newStart <= state.logStartOffset()) {
       return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, Ack.OK);
@@ -694,6 +740,60 @@ public final class PartitionEntity
     ctx.getLog().info("{}: log start offset {} -> {} by {}", persistenceId, state.logStartOffset(), newStart, reason);
     var effect = Effect().persist(new LogTruncated(newStart, reason)).thenRun(s -> recent.evictBelow(s.logStartOffset()));
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, s -> Ack.OK);
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onBeginCopy(PartitionState state, BeginCopy cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), new CopyStart(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage(), null));
+    }
+    return Effect().reply(cmd.replyTo(), new CopyStart(PartitionError.NONE, null, state));
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onReadRaw(PartitionState state, ReadRaw cmd) {
+    long last = state.sequenceNr();
+    long fencedAt = state.fenced() ? state.fence().sequenceNr() : -1L;
+    ActorRef<RawEntries> replyTo = cmd.replyTo();
+    journal
+        .readRaw(persistenceId, cmd.fromSequenceNr(), Math.max(1, cmd.maxBytes()))
+        .whenComplete(
+            (entries, err) -> replyTo.tell(
+                err != null
+                    ? new RawEntries(PartitionError.KAFKA_STORAGE_ERROR, err.toString(), List.of(), last, fencedAt)
+                    : new RawEntries(PartitionError.NONE, null, entries, last, fencedAt)));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onFence(PartitionState state, Fence cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), new Fenced(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage(), -1));
+    }
+    if (state.fenced()) {
+      if (state.fence().toNode() == cmd.toNode()) {
+        return Effect().reply(cmd.replyTo(), new Fenced(PartitionError.NONE, null, state.fence().sequenceNr()));
+      }
+      return Effect().reply(cmd.replyTo(), new Fenced(PartitionError.INVALID_REQUEST, movedMessage(state), -1));
+    }
+    ctx.getLog().info("{}: fenced at offset {} for its move to node {}", persistenceId, state.nextOffset(), cmd.toNode());
+    return Effect()
+        .persist(new PartitionFenced(cmd.toNode(), clock.millis()))
+        .thenRun(
+            s -> failWaiters(s, PartitionError.NOT_LEADER_OR_FOLLOWER, movedMessage(s)))
+        .thenReply(cmd.replyTo(), s -> new Fenced(PartitionError.NONE, null, s.fence().sequenceNr()));
+  }
+
+  /** The log here stopped serving (deleted, or moved away): empties the cache, answers every waiting fetch. */
+  private void failWaiters(PartitionState state, PartitionError error, String message) {
+    recent.clear();
+    for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, PendingFetch> w = it.next();
+      timers.cancel(w.getKey());
+      w.getValue().replyTo().tell(fetchError(error, state, message));
+      it.remove();
+    }
+  }
+
+  private String movedMessage(PartitionState state) {
+    return "partition " + persistenceId + " moved to node " + state.fence().toNode();
   }
 
   private static FetchResult fetchError(PartitionError error, PartitionState state, String message) {

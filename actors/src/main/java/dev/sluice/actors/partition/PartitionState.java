@@ -8,6 +8,7 @@ import dev.sluice.persistence.partition.LogTruncated;
 import dev.sluice.persistence.partition.PartitionCreated;
 import dev.sluice.persistence.partition.PartitionDeleted;
 import dev.sluice.persistence.partition.PartitionEvent;
+import dev.sluice.persistence.partition.PartitionFenced;
 import dev.sluice.persistence.partition.TopicConfig;
 import dev.sluice.persistence.partition.ProducerState;
 import dev.sluice.persistence.serialization.CborPersisted;
@@ -28,6 +29,8 @@ import java.util.Map;
  * @param releasedSequenceNr events up to this sequence number are no longer needed (deleted
  *     batches, or everything before a deletion) and may be removed from the journal once a
  *     snapshot covers them
+ * @param fence set when this partition is moving (or moved) to another node: this copy of the log
+ *     takes no more writes and serves no reads (null: not fenced)
  */
 public record PartitionState(
     boolean exists,
@@ -41,8 +44,12 @@ public record PartitionState(
     long endPosition,
     BatchIndex index,
     long releasedSequenceNr,
-    Map<Long, ProducerState> producers)
+    Map<Long, ProducerState> producers,
+    Fence fence)
     implements CborPersisted {
+
+  /** This copy of the log was fenced at {@code sequenceNr} (the fence event's) for a move to {@code toNode}. */
+  public record Fence(int toNode, long sequenceNr) {}
 
   public PartitionState {
     index = index == null ? BatchIndex.empty() : index;
@@ -51,7 +58,12 @@ public record PartitionState(
   }
 
   public static PartitionState empty() {
-    return new PartitionState(false, null, -1, null, TopicConfig.defaults(), 0, 0, 0, 0, BatchIndex.empty(), 0, Map.of());
+    return new PartitionState(false, null, -1, null, TopicConfig.defaults(), 0, 0, 0, 0, BatchIndex.empty(), 0, Map.of(), null);
+  }
+
+  /** Whether this copy of the log was fenced for a move to another node. */
+  public boolean fenced() {
+    return fence != null;
   }
 
   public long highWatermark() {
@@ -74,17 +86,21 @@ public record PartitionState(
       // A re-created partition continues its offsets, so no reader can mistake new data for old.
       return new PartitionState(
           true, c.topic(), c.partition(), c.topicId(), c.config(), seq, nextOffset, nextOffset, endPosition,
-          BatchIndex.empty(), releasedSequenceNr, Map.of());
+          BatchIndex.empty(), releasedSequenceNr, Map.of(), null);
     } else if (event instanceof ConfigChanged c) {
       return new PartitionState(
           exists, topic, partition, topicId, c.config(), seq, logStartOffset, nextOffset, endPosition, index,
-          releasedSequenceNr, producers);
+          releasedSequenceNr, producers, fence);
     } else if (event instanceof LogTruncated t) {
       return truncated(t.newLogStartOffset(), seq);
     } else if (event instanceof PartitionDeleted) {
       return new PartitionState(
           false, topic, partition, null, TopicConfig.defaults(), seq, nextOffset, nextOffset, endPosition,
-          BatchIndex.empty(), seq, Map.of());
+          BatchIndex.empty(), seq, Map.of(), null);
+    } else if (event instanceof PartitionFenced f) {
+      return new PartitionState(
+          exists, topic, partition, topicId, config, seq, logStartOffset, nextOffset, endPosition, index,
+          releasedSequenceNr, producers, new Fence(f.toNode(), seq));
     }
     throw new IllegalStateException("unknown partition event " + event);
   }
@@ -92,7 +108,7 @@ public record PartitionState(
   private PartitionState withSequenceNr(long seq) {
     return new PartitionState(
         exists, topic, partition, topicId, config, seq, logStartOffset, nextOffset, endPosition, index,
-        releasedSequenceNr, producers);
+        releasedSequenceNr, producers, fence);
   }
 
   private PartitionState appended(BatchAppended b, long seq) {
@@ -113,7 +129,7 @@ public record PartitionState(
     }
     return new PartitionState(
         exists, topic, partition, topicId, config, seq, logStartOffset, ref.nextOffset(), ref.endPosition(),
-        index.append(ref), releasedSequenceNr, nextProducers);
+        index.append(ref), releasedSequenceNr, nextProducers, fence);
   }
 
   private PartitionState truncated(long newStart, long seq) {
@@ -125,7 +141,7 @@ public record PartitionState(
     }
     return new PartitionState(
         exists, topic, partition, topicId, config, seq, Math.max(logStartOffset, newStart), nextOffset, endPosition,
-        index.dropFirst(drop), released, producers);
+        index.dropFirst(drop), released, producers, fence);
   }
 
   /**

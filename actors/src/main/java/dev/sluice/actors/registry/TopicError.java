@@ -19,5 +19,13 @@ public enum TopicError {
    * The registry recorded the change, but not every partition confirmed it in time. The change
    * stands; the registry keeps retrying the partitions in the background.
    */
-  REQUEST_TIMED_OUT
+  REQUEST_TIMED_OUT,
+  /** A move names a node that cannot take the partition (not up). */
+  INVALID_REPLICA_ASSIGNMENT,
+  /** A move names more or fewer than one node (Sluice keeps one copy of a partition). */
+  INVALID_REPLICATION_FACTOR,
+  /** The partition is already moving elsewhere, or its move can no longer be cancelled. */
+  REASSIGNMENT_IN_PROGRESS,
+  /** A cancellation or a report names a move that is not in progress. */
+  NO_REASSIGNMENT_IN_PROGRESS
 }

@@ -52,4 +52,16 @@ public record TopicMetadata(
   public TopicMetadata withConfig(TopicConfig newConfig) {
     return new TopicMetadata(name, topicId, partitions, newConfig, createdAtMillis, placement);
   }
+
+  /** With {@code partition} placed on {@code node}. */
+  public TopicMetadata withNode(int partition, int node) {
+    List<Integer> p = new ArrayList<>(placement);
+    if (p.isEmpty()) {
+      for (int i = 0; i < partitions; i++) {
+        p.add(-1);
+      }
+    }
+    p.set(partition, node);
+    return new TopicMetadata(name, topicId, partitions, config, createdAtMillis, p);
+  }
 }

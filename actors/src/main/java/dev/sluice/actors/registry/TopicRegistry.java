@@ -94,7 +94,12 @@ public final class TopicRegistry
           AlterTopicConfig,
           LocatePartition,
           PartitionReplied,
-          RetryPartitionRequest {}
+          RetryPartitionRequest,
+          AlterReassignments,
+          ListReassignments,
+          ReassignmentMayFence,
+          ReassignmentCopied,
+          ResumeReassignments {}
 
   /** Creates a topic with {@code partitions} partitions and {@code configs} (Kafka names) over the defaults. */
   public record CreateTopic(String name, int partitions, Map<String, String> configs, ActorRef<TopicResult> replyTo)
@@ -135,6 +140,45 @@ public final class TopicRegistry
    * {@code nodeId} -1: a partition of a topic that predates placement (single node).
    */
   public record PartitionLocation(boolean known, int nodeId) implements SluiceMessage {}
+
+  // ---- moving partitions between nodes -------------------------------------------------------
+
+  /** Move a partition to the one node in {@code replicas}, or cancel its move ({@code replicas} null). */
+  public record ReassignmentRequest(String topic, int partition, List<Integer> replicas) {
+    public ReassignmentRequest {
+      replicas = replicas == null ? null : List.copyOf(replicas);
+    }
+  }
+
+  /** Kafka's AlterPartitionReassignments: each request is decided on its own, in order. */
+  public record AlterReassignments(List<ReassignmentRequest> requests, ActorRef<ReassignmentResults> replyTo)
+      implements Command {
+    public AlterReassignments {
+      requests = requests == null ? List.of() : List.copyOf(requests);
+    }
+  }
+
+  public record ReassignmentOutcome(String topic, int partition, TopicError error, String message) {}
+
+  public record ReassignmentResults(List<ReassignmentOutcome> outcomes) implements SluiceMessage {}
+
+  /** The moves in progress. */
+  public record ListReassignments(ActorRef<ReassignmentList> replyTo) implements Command {}
+
+  public record ReassignmentList(List<TopicRegistryState.Reassignment> reassignments) implements SluiceMessage {}
+
+  /** From a partition's copy on {@code toNode}: caught up; may it fence the old leader? */
+  public record ReassignmentMayFence(String topic, int partition, String topicId, int toNode, ActorRef<ReassignmentAnswer> replyTo)
+      implements Command {}
+
+  /** From a partition's copy on {@code toNode}: it holds the whole log; switch the placement. */
+  public record ReassignmentCopied(String topic, int partition, String topicId, int toNode, ActorRef<ReassignmentAnswer> replyTo)
+      implements Command {}
+
+  public record ReassignmentAnswer(boolean proceed, String message) implements SluiceMessage {}
+
+  /** Internal (timer): (re)start the copy of every move in progress; a running copy ignores it. */
+  record ResumeReassignments() implements Command {}
 
   /** Reply to every command about one topic: on success the topic's metadata after the command. */
   public record TopicResult(TopicError error, String message, TopicMetadata topic) implements SluiceMessage {
@@ -278,10 +322,19 @@ public final class TopicRegistry
         .onCommand(LocatePartition.class, this::onLocatePartition)
         .onCommand(PartitionReplied.class, this::onPartitionReplied)
         .onCommand(RetryPartitionRequest.class, this::onRetryPartitionRequest)
+        .onCommand(AlterReassignments.class, this::onAlterReassignments)
+        .onCommand(ListReassignments.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new ReassignmentList(state.reassignmentList())))
+        .onCommand(ReassignmentMayFence.class, this::onMayFence)
+        .onCommand(ReassignmentCopied.class, this::onCopied)
+        .onCommand(ResumeReassignments.class, (state, cmd) -> {
+          startCopies(state.reassignmentList());
+          return Effect().noReply();
+        })
         .build();
   }
 
   private void onRecoveryCompleted(TopicRegistryState state) {
+    timers.startTimerWithFixedDelay("resume-reassignments", new ResumeReassignments(), settings.reassignmentCheckInterval());
     if (state.topics().isEmpty()) {
       return;
     }
@@ -402,6 +455,84 @@ public final class TopicRegistry
                   failures -> reply(cmd.replyTo(), t, failures, "has its new settings", "them"));
             })
         .thenNoReply();
+  }
+
+  // ---- moves -----------------------------------------------------------------------------------
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onAlterReassignments(
+      TopicRegistryState state, AlterReassignments cmd) {
+    java.util.Set<Integer> live = java.util.Set.copyOf(liveNodes());
+    List<TopicRegistryEvent> events = new java.util.ArrayList<>();
+    List<ReassignmentOutcome> outcomes = new java.util.ArrayList<>();
+    TopicRegistryState next = state;
+    for (ReassignmentRequest r : cmd.requests()) {
+      Decision d = next.reassign(r.topic(), r.partition(), r.replicas(), live, clock.millis());
+      outcomes.add(new ReassignmentOutcome(r.topic(), r.partition(), d.error(), d.message()));
+      if (d.accepted() && d.event() != null) {
+        events.add(d.event());
+        next = next.apply(d.event());
+      }
+    }
+    ReassignmentResults results = new ReassignmentResults(outcomes);
+    if (events.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), results);
+    }
+    return Effect()
+        .persist(events)
+        .thenRun(
+            s -> {
+              List<TopicRegistryState.Reassignment> started = new java.util.ArrayList<>();
+              for (TopicRegistryEvent e : events) {
+                if (e instanceof TopicRegistryEvent.ReassignmentStarted st) {
+                  LOG.info("Moving partition {}-{} from node {} to node {}", st.name(), st.partition(), st.fromNode(), st.toNode());
+                  started.add(s.reassignments().get(TopicRegistryState.Reassignment.key(st.name(), st.partition())));
+                } else if (e instanceof TopicRegistryEvent.ReassignmentCancelled c) {
+                  LOG.info("Cancelled the move of partition {}-{}", c.name(), c.partition());
+                }
+              }
+              startCopies(started);
+            })
+        .thenReply(cmd.replyTo(), s -> results);
+  }
+
+  /** Tells each move's copy on its target node to run (a copy already running ignores it). */
+  private void startCopies(List<TopicRegistryState.Reassignment> moves) {
+    for (TopicRegistryState.Reassignment m : moves) {
+      if (m == null) {
+        continue;
+      }
+      try {
+        dev.sluice.actors.partition.PartitionReplica.entityRef(ctx.getSystem(), m.topic(), m.partition(), m.toNode())
+            .tell(new dev.sluice.actors.partition.PartitionReplica.Start(m.topic(), m.partition(), m.topicId()));
+      } catch (RuntimeException e) { // partition copies not registered with sharding on this node
+        LOG.warn("Cannot start the copy of {}-{} on node {}: {}", m.topic(), m.partition(), m.toNode(), e.toString());
+      }
+    }
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onMayFence(TopicRegistryState state, ReassignmentMayFence cmd) {
+    Decision d = state.mayFence(cmd.topic(), cmd.topicId(), cmd.partition(), cmd.toNode());
+    if (!d.accepted()) {
+      return Effect().reply(cmd.replyTo(), new ReassignmentAnswer(false, d.message()));
+    }
+    if (d.event() == null) {
+      return Effect().reply(cmd.replyTo(), new ReassignmentAnswer(true, null));
+    }
+    return Effect().persist(d.event()).thenReply(cmd.replyTo(), s -> new ReassignmentAnswer(true, null));
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onCopied(TopicRegistryState state, ReassignmentCopied cmd) {
+    Decision d = state.reassigned(cmd.topic(), cmd.topicId(), cmd.partition(), cmd.toNode());
+    if (!d.accepted()) {
+      return Effect().reply(cmd.replyTo(), new ReassignmentAnswer(false, d.message()));
+    }
+    if (d.event() == null) {
+      return Effect().reply(cmd.replyTo(), new ReassignmentAnswer(true, null));
+    }
+    return Effect()
+        .persist(d.event())
+        .thenRun(s -> LOG.info("Partition {}-{} now lives on node {}", cmd.topic(), cmd.partition(), cmd.toNode()))
+        .thenReply(cmd.replyTo(), s -> new ReassignmentAnswer(true, null));
   }
 
   // ---- partition requests --------------------------------------------------------------------

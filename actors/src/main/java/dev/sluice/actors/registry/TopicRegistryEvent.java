@@ -14,7 +14,8 @@ public sealed interface TopicRegistryEvent extends CborPersisted
     permits TopicRegistryEvent.TopicCreated,
         TopicRegistryEvent.TopicDeleted,
         TopicRegistryEvent.PartitionsAdded,
-        TopicRegistryEvent.TopicConfigAltered {
+        TopicRegistryEvent.TopicConfigAltered,
+        TopicRegistryEvent.ReassignmentEvent {
 
   /** The topic the event is about. */
   String name();
@@ -56,4 +57,26 @@ public sealed interface TopicRegistryEvent extends CborPersisted
 
   /** The topic's settings are now {@code config} (the whole resolved config, not a delta). */
   record TopicConfigAltered(String name, String topicId, TopicConfig config) implements TopicRegistryEvent {}
+
+  /** An event about one partition's move. */
+  sealed interface ReassignmentEvent extends TopicRegistryEvent
+      permits ReassignmentStarted, ReassignmentFencing, ReassignmentCancelled, PartitionReassigned {
+    String topicId();
+
+    int partition();
+  }
+
+  /** Partition {@code partition} starts moving from {@code fromNode} to {@code toNode}: a copy is laid down there. */
+  record ReassignmentStarted(String name, String topicId, int partition, int fromNode, int toNode, long atMillis)
+      implements ReassignmentEvent {}
+
+  /** The copy caught up and may fence the old leader; from here the move only completes. */
+  record ReassignmentFencing(String name, String topicId, int partition, int toNode) implements ReassignmentEvent {}
+
+  /** The move was cancelled before the switch; the partition stays where it was. */
+  record ReassignmentCancelled(String name, String topicId, int partition) implements ReassignmentEvent {}
+
+  /** The copy holds the whole log: the partition now lives on {@code toNode}. */
+  record PartitionReassigned(String name, String topicId, int partition, int fromNode, int toNode)
+      implements ReassignmentEvent {}
 }

@@ -11,15 +11,27 @@ import java.time.Duration;
  * @param retryBackoffMin first delay of a background retry of a failed partition request
  * @param retryBackoffMax the delay doubles per attempt up to this
  * @param snapshotEvery registry events between snapshots of the topic table
+ * @param reassignmentCheckInterval how often the registry (re)starts the copy of every partition
+ *     move in progress (a copy that failed, or whose node was down, starts over)
  */
 public record TopicRegistrySettings(
     Duration partitionRequestTimeout,
     int maxPartitionRequestsInFlight,
     Duration retryBackoffMin,
     Duration retryBackoffMax,
-    int snapshotEvery) {
+    int snapshotEvery,
+    Duration reassignmentCheckInterval) {
+
+  public TopicRegistrySettings(
+      Duration partitionRequestTimeout, int maxPartitionRequestsInFlight, Duration retryBackoffMin, Duration retryBackoffMax,
+      int snapshotEvery) {
+    this(partitionRequestTimeout, maxPartitionRequestsInFlight, retryBackoffMin, retryBackoffMax, snapshotEvery, Duration.ofSeconds(5));
+  }
 
   public TopicRegistrySettings {
+    if (!isPositive(reassignmentCheckInterval)) {
+      throw new IllegalArgumentException("sluice.registry.reassignment-check-interval must be positive");
+    }
     if (!isPositive(partitionRequestTimeout)) {
       throw new IllegalArgumentException("sluice.registry.partition-request-timeout must be positive");
     }
@@ -44,7 +56,8 @@ public record TopicRegistrySettings(
         c.getInt("max-partition-requests-in-flight"),
         c.getDuration("retry-backoff-min"),
         c.getDuration("retry-backoff-max"),
-        c.getInt("snapshot-every"));
+        c.getInt("snapshot-every"),
+        c.getDuration("reassignment-check-interval"));
   }
 
   /** Delay before retry number {@code attempt} (1-based): min, doubling, capped at max. */

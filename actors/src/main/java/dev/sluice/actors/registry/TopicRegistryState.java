@@ -24,7 +24,24 @@ import java.util.TreeMap;
  * persist together with the resulting metadata); {@link #apply} folds an event into the next
  * table. Both are pure: ids and clocks are passed in, nothing throws for bad input.
  */
-public record TopicRegistryState(Map<String, TopicMetadata> topics) implements CborPersisted {
+public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, Reassignment> reassignments)
+    implements CborPersisted {
+
+  /**
+   * A partition moving from {@code fromNode} to {@code toNode} (-1: an unplaced partition);
+   * {@code fencing}: its copy was allowed to fence the old leader, so the move can no longer be
+   * cancelled, only completed.
+   */
+  public record Reassignment(
+      String topic, String topicId, int partition, int fromNode, int toNode, long startedAtMillis, boolean fencing) {
+    public String key() {
+      return key(topic, partition);
+    }
+
+    static String key(String topic, int partition) {
+      return topic + "-" + partition;
+    }
+  }
 
   /** The largest partition count a topic may have. */
   public static final int MAX_PARTITIONS = 100_000;
@@ -39,10 +56,22 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
 
   public TopicRegistryState {
     topics = topics == null ? Map.of() : Map.copyOf(topics);
+    reassignments = reassignments == null ? Map.of() : Map.copyOf(reassignments);
+  }
+
+  public TopicRegistryState(Map<String, TopicMetadata> topics) {
+    this(topics, Map.of());
   }
 
   public static TopicRegistryState empty() {
-    return new TopicRegistryState(Map.of());
+    return new TopicRegistryState(Map.of(), Map.of());
+  }
+
+  /** The partition moves in progress, ordered by topic and partition. */
+  public List<Reassignment> reassignmentList() {
+    List<Reassignment> out = new ArrayList<>(reassignments.values());
+    out.sort(Comparator.comparing(Reassignment::topic).thenComparingInt(Reassignment::partition));
+    return out;
   }
 
   /**
@@ -233,6 +262,79 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
     return Decision.accept(new TopicConfigAltered(name, t.topicId(), config), t.withConfig(config));
   }
 
+  /**
+   * Move {@code name}'s {@code partition} to the single node in {@code replicas} (Kafka's
+   * AlterPartitionReassignments), or cancel its move ({@code replicas} null). A move to where
+   * the partition already is, or the same move again, changes nothing. {@code liveNodes}: the
+   * nodes up now (only those can receive a partition).
+   */
+  public Decision reassign(String name, int partition, List<Integer> replicas, Set<Integer> liveNodes, long now) {
+    if (name == null) {
+      return missingName();
+    }
+    TopicMetadata t = topics.get(name);
+    if (t == null || partition < 0 || partition >= t.partitions()) {
+      return Decision.reject(TopicError.UNKNOWN_TOPIC_OR_PARTITION, "Partition " + name + "-" + partition + " does not exist.");
+    }
+    Reassignment current = reassignments.get(Reassignment.key(name, partition));
+    if (replicas == null) {
+      if (current == null) {
+        return Decision.reject(TopicError.NO_REASSIGNMENT_IN_PROGRESS, "No reassignment of " + name + "-" + partition + " is in progress.");
+      }
+      if (current.fencing()) {
+        return Decision.reject(
+            TopicError.REASSIGNMENT_IN_PROGRESS,
+            "The move of " + name + "-" + partition + " to node " + current.toNode() + " is switching over and can no longer be cancelled.");
+      }
+      return Decision.accept(new TopicRegistryEvent.ReassignmentCancelled(name, t.topicId(), partition), t);
+    }
+    if (replicas.size() != 1) {
+      return Decision.reject(
+          TopicError.INVALID_REPLICATION_FACTOR,
+          "Sluice keeps one copy of each partition: name exactly one node for " + name + "-" + partition + ", not " + replicas + ".");
+    }
+    int target = replicas.get(0);
+    if (current != null) {
+      if (current.toNode() == target) {
+        return Decision.unchanged(t);
+      }
+      return Decision.reject(
+          TopicError.REASSIGNMENT_IN_PROGRESS,
+          name + "-" + partition + " is already moving to node " + current.toNode() + "; cancel that first.");
+    }
+    if (t.nodeOf(partition) == target) {
+      return Decision.unchanged(t);
+    }
+    if (!liveNodes.contains(target)) {
+      return Decision.reject(TopicError.INVALID_REPLICA_ASSIGNMENT, "Node " + target + " is not up: a partition can only move to a live node.");
+    }
+    return Decision.accept(
+        new TopicRegistryEvent.ReassignmentStarted(name, t.topicId(), partition, t.nodeOf(partition), target, now), t);
+  }
+
+  /** The copy on {@code toNode} asks whether it may fence the old leader: only if that move is still wanted. */
+  public Decision mayFence(String name, String topicId, int partition, int toNode) {
+    Reassignment r = reassignments.get(Reassignment.key(name, partition));
+    if (r == null || !r.topicId().equals(topicId) || r.toNode() != toNode) {
+      return Decision.reject(TopicError.NO_REASSIGNMENT_IN_PROGRESS, "No move of " + name + "-" + partition + " to node " + toNode + " is in progress.");
+    }
+    TopicMetadata t = topics.get(name);
+    return r.fencing() ? Decision.unchanged(t) : Decision.accept(new TopicRegistryEvent.ReassignmentFencing(name, topicId, partition, toNode), t);
+  }
+
+  /** The copy on {@code toNode} is complete: the partition's placement switches to it. */
+  public Decision reassigned(String name, String topicId, int partition, int toNode) {
+    TopicMetadata t = topics.get(name);
+    Reassignment r = reassignments.get(Reassignment.key(name, partition));
+    if (r == null || !r.topicId().equals(topicId) || r.toNode() != toNode || !r.fencing()) {
+      if (r == null && t != null && t.topicId().equals(topicId) && t.nodeOf(partition) == toNode) {
+        return Decision.unchanged(t); // already switched (a repeated report)
+      }
+      return Decision.reject(TopicError.NO_REASSIGNMENT_IN_PROGRESS, "No fenced move of " + name + "-" + partition + " to node " + toNode + " is in progress.");
+    }
+    return Decision.accept(new TopicRegistryEvent.PartitionReassigned(name, topicId, partition, r.fromNode(), toNode), t);
+  }
+
   // ---- events --------------------------------------------------------------------------------
 
   /**
@@ -241,14 +343,35 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
    */
   public TopicRegistryState apply(TopicRegistryEvent event) {
     if (event instanceof TopicCreated c) {
-      return with(c.name(), c.metadata());
+      return with(c.name(), c.metadata()).withoutMovesOf(c.name());
     }
     TopicMetadata t = topics.get(event.name());
     if (t == null || !t.topicId().equals(topicIdOf(event))) {
       return this;
     }
     if (event instanceof TopicDeleted) {
-      return with(t.name(), null);
+      return with(t.name(), null).withoutMovesOf(t.name());
+    } else if (event instanceof TopicRegistryEvent.ReassignmentStarted r) {
+      Map<String, Reassignment> next = new HashMap<>(reassignments);
+      Reassignment m = new Reassignment(r.name(), r.topicId(), r.partition(), r.fromNode(), r.toNode(), r.atMillis(), false);
+      next.put(m.key(), m);
+      return new TopicRegistryState(topics, next);
+    } else if (event instanceof TopicRegistryEvent.ReassignmentFencing f) {
+      Reassignment m = reassignments.get(Reassignment.key(f.name(), f.partition()));
+      if (m == null) {
+        return this;
+      }
+      Map<String, Reassignment> next = new HashMap<>(reassignments);
+      next.put(m.key(), new Reassignment(m.topic(), m.topicId(), m.partition(), m.fromNode(), m.toNode(), m.startedAtMillis(), true));
+      return new TopicRegistryState(topics, next);
+    } else if (event instanceof TopicRegistryEvent.ReassignmentCancelled c) {
+      Map<String, Reassignment> next = new HashMap<>(reassignments);
+      next.remove(Reassignment.key(c.name(), c.partition()));
+      return new TopicRegistryState(topics, next);
+    } else if (event instanceof TopicRegistryEvent.PartitionReassigned r) {
+      Map<String, Reassignment> next = new HashMap<>(reassignments);
+      next.remove(Reassignment.key(r.name(), r.partition()));
+      return new TopicRegistryState(topics, next).with(t.name(), t.withNode(r.partition(), r.toNode()));
     } else if (event instanceof PartitionsAdded a) {
       return with(t.name(), t.withPartitions(a.newCount(), a.placement()));
     } else if (event instanceof TopicConfigAltered c) {
@@ -258,6 +381,9 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
   }
 
   private static String topicIdOf(TopicRegistryEvent event) {
+    if (event instanceof TopicRegistryEvent.ReassignmentEvent r) {
+      return r.topicId();
+    }
     if (event instanceof TopicDeleted d) {
       return d.topicId();
     } else if (event instanceof PartitionsAdded a) {
@@ -275,7 +401,16 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics) implements C
     } else {
       next.put(name, topicOrNull);
     }
-    return new TopicRegistryState(next);
+    return new TopicRegistryState(next, reassignments);
+  }
+
+  private TopicRegistryState withoutMovesOf(String name) {
+    if (reassignments.values().stream().noneMatch(r -> r.topic().equals(name))) {
+      return this;
+    }
+    Map<String, Reassignment> next = new HashMap<>(reassignments);
+    next.values().removeIf(r -> r.topic().equals(name));
+    return new TopicRegistryState(topics, next);
   }
 
   // ---- helpers -------------------------------------------------------------------------------

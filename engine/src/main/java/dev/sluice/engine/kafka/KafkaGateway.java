@@ -72,7 +72,9 @@ public final class KafkaGateway implements AutoCloseable {
         new AdminHandlers.DeleteTopics(context),
         new AdminHandlers.CreatePartitions(context),
         new AdminHandlers.DescribeConfigs(context),
-        new AdminHandlers.DescribeCluster(context)));
+        new AdminHandlers.DescribeCluster(context),
+        new ReassignmentHandlers.Alter(context),
+        new ReassignmentHandlers.ListMoves(context)));
     return handlers;
   }
 

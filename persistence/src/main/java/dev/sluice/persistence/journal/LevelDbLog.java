@@ -96,7 +96,8 @@ public final class LevelDbLog implements AutoCloseable {
 
   private record WriteOp(List<Entry> entries, int bytes, CompletableFuture<Void> done) implements Op {}
 
-  private record DeleteOp(String persistenceId, long toSequenceNr, CompletableFuture<Long> done)
+  /** {@code forget}: also forget the highest sequence number (the entity's log starts over). */
+  private record DeleteOp(String persistenceId, long toSequenceNr, boolean forget, CompletableFuture<Long> done)
       implements Op {}
 
   private record Stop() implements Op {}
@@ -241,7 +242,18 @@ public final class LevelDbLog implements AutoCloseable {
    */
   public CompletableFuture<Long> deleteUpTo(String persistenceId, long toSequenceNr) {
     CompletableFuture<Long> done = new CompletableFuture<>();
-    enqueue(new DeleteOp(persistenceId, toSequenceNr, done), done);
+    enqueue(new DeleteOp(persistenceId, toSequenceNr, false, done), done);
+    return done;
+  }
+
+  /**
+   * Removes every entry of {@code persistenceId} and forgets its highest sequence number, as if
+   * it had never been written: for a copy of another node's log that is about to be laid down
+   * again from its start. Only call it while no entity of that id runs on this node.
+   */
+  public CompletableFuture<Long> purge(String persistenceId) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    enqueue(new DeleteOp(persistenceId, Long.MAX_VALUE, true, done), done);
     return done;
   }
 
@@ -403,7 +415,10 @@ public final class LevelDbLog implements AutoCloseable {
         dataBatch.delete(dataKey(ByteBuffer.wrap(kv.getValue()).getLong(), d.persistenceId(), seq));
         deleted++;
       }
-      if (deleted > 0) {
+      if (d.forget()) {
+        indexBatch.delete(highestKey(d.persistenceId()));
+      }
+      if (deleted > 0 || d.forget()) {
         // index first: a crash in between leaves unreachable data, never an index entry without data
         index.write(indexBatch, dataWrite);
         data.write(dataBatch, dataWrite);

@@ -110,6 +110,64 @@ public final class PartitionJournal {
     }
   }
 
+  /**
+   * Starts the journal plugin if no entity of this node has used it yet (Pekko starts plugins on
+   * first use) and completes once its log is open: a node that holds no partition yet can then
+   * receive a copy of one.
+   */
+  public CompletionStage<Void> ensureStarted() {
+    if (JournalStores.get(system).log(journalPluginId).isPresent()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    org.apache.pekko.persistence.Persistence.get(system).journalFor(journalPluginId, com.typesafe.config.ConfigFactory.empty());
+    return CompletableFuture.runAsync(
+        () -> {
+          long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+          while (JournalStores.get(system).log(journalPluginId).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+              throw new IllegalStateException("journal plugin '" + journalPluginId + "' did not start within 30 s");
+            }
+            try {
+              Thread.sleep(10);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IllegalStateException(e);
+            }
+          }
+        },
+        blocking);
+  }
+
+  /**
+   * The stored journal entries of {@code persistenceId} from sequence number {@code from} on, as
+   * they are on disk (for copying a log to another node), up to about {@code maxBytes}.
+   */
+  public CompletionStage<List<LevelDbLog.StoredEntry>> readRaw(String persistenceId, long from, int maxBytes) {
+    return CompletableFuture.supplyAsync(() -> log().read(persistenceId, from, Long.MAX_VALUE, 100_000, maxBytes), blocking);
+  }
+
+  /** Writes entries read by {@link #readRaw} on another node into this node's log, unchanged. */
+  public CompletionStage<Void> writeRaw(String persistenceId, List<LevelDbLog.StoredEntry> entries) {
+    List<LevelDbLog.Entry> out = new ArrayList<>(entries.size());
+    for (LevelDbLog.StoredEntry e : entries) {
+      out.add(new LevelDbLog.Entry(persistenceId, e.sequenceNr(), e.value()));
+    }
+    try {
+      return log().write(out);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Removes every entry of the entity and forgets its sequence numbers ({@link LevelDbLog#purge}). */
+  public CompletionStage<Long> purge(String persistenceId) {
+    try {
+      return log().purge(persistenceId);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /** Entries the journal holds for the entity (a scan; for tests and tools). */
   public long countEntries(String persistenceId) {
     return log().countEntries(persistenceId);

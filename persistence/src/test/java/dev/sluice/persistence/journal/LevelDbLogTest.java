@@ -226,6 +226,24 @@ class LevelDbLogTest {
   }
 
   @Test
+  void purgeForgetsAnEntityEntirelySoACopyCanBeLaidDownAgain() throws Exception {
+    Path dir = tempDir.resolve("journal");
+    LevelDbLog log = open(dir, FsyncPolicy.NEVER);
+    writeRange(log, "p", 1, 9);
+    writeRange(log, "q", 1, 3);
+    assertEquals(9, await(log.purge("p"), "purge"), "entries purged");
+    assertEquals(0, log.highestSequenceNr("p"), "a purged entity has no highest sequence number");
+    assertEquals(3, log.highestSequenceNr("q"), "a neighbour is untouched");
+    writeRange(log, "p", 4, 6); // a copy that starts past a deleted prefix
+    assertEquals(6, log.highestSequenceNr("p"));
+    log.close();
+    LevelDbLog reopened = open(dir, FsyncPolicy.NEVER);
+    assertHolds(reopened, "p", List.of(4L, 5L, 6L));
+    assertEquals(6, reopened.highestSequenceNr("p"));
+    reopened.close();
+  }
+
+  @Test
   void highestSequenceNrIsZeroForUnknownIdsAndSurvivesDeletionAndReopen() throws Exception {
     Path dir = tempDir.resolve("journal");
     LevelDbLog log = open(dir, FsyncPolicy.NEVER);
