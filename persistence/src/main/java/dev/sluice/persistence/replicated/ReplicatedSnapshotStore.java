@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiPredicate;
 import org.apache.pekko.cluster.ddata.Key;
@@ -85,7 +86,7 @@ public final class ReplicatedSnapshotStore extends SnapshotStore {
     try {
       bytes = MetadataEntryCodec.encode(serialization, snapshot, "", "", metadata.timestamp());
     } catch (RuntimeException e) {
-      return QuorumReplicator.asScala(java.util.concurrent.CompletableFuture.failedFuture(e));
+      return QuorumReplicator.asScala(CompletableFuture.failedFuture(e));
     }
     long sequenceNr = metadata.sequenceNr();
     SelfUniqueAddress self = replicas.selfUniqueAddress();
