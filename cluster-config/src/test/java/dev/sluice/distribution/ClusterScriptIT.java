@@ -227,7 +227,12 @@ class ClusterScriptIT {
         Map<Integer, Integer> leaders = Map.of();
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
-          Map<Integer, Integer> now = leadersOf(admin, "load");
+          Map<Integer, Integer> now;
+          try {
+            now = leadersOf(admin, "load");
+          } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            continue; // the metadata entities of the killed node are restarting elsewhere
+          }
           leaders = now;
           if (onThree.stream().allMatch(p -> now.get(p) == -1)) {
             break;
@@ -317,6 +322,86 @@ class ClusterScriptIT {
           restarted.destroyForcibly();
         }
       }
+      if (pids.stream().anyMatch(pid -> !gone(pid))) {
+        sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
+      }
+      for (long pid : pids) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      copyLogs(base);
+    }
+  }
+
+  /**
+   * SIGKILL of the node that runs the topic registry and a group's coordinator: once the
+   * cluster has downed it, the other two nodes still list every topic, the group's committed
+   * offsets are all there, and new topics can be created (metadata is replicated on every node
+   * and written to a majority).
+   */
+  @Test
+  void killingTheNodeThatRunsTheMetadataLosesNoTopicOrOffset() throws Exception {
+    Path base = tmp.resolve("metadata");
+    Ports ports = Ports.free();
+    int kafkaBase = ports.kafkaBase();
+    String[] where = ports.args(base);
+    List<Long> pids = new ArrayList<>();
+    try {
+      sluice(Duration.ofSeconds(240), concat(new String[] {"cluster", "start", "--nodes", "3", "--timeout", "180"}, where)).assertExit(0, base);
+      for (int k = 1; k <= NODES; k++) {
+        pids.add(Long.parseLong(Files.readString(base.resolve("node" + k).resolve("node.pid")).trim()));
+      }
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = new java.util.HashMap<>();
+      int victim;
+      String group = null;
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaBase))) {
+        awaitBrokers(admin, NODES);
+        admin.createTopics(List.of(new NewTopic("meta-a", 3, (short) 1), new NewTopic("meta-b", 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        victim = admin.describeCluster().controller().get(30, TimeUnit.SECONDS).id(); // runs the topic registry
+        committed.put(new TopicPartition("meta-a", 0), new org.apache.kafka.clients.consumer.OffsetAndMetadata(0, "first"));
+        committed.put(new TopicPartition("meta-a", 2), new org.apache.kafka.clients.consumer.OffsetAndMetadata(0, "third"));
+        committed.put(new TopicPartition("meta-b", 1), new org.apache.kafka.clients.consumer.OffsetAndMetadata(0, "fourth"));
+        for (int i = 0; i < 30 && group == null; i++) {
+          String g = "survivors-" + i;
+          admin.alterConsumerGroupOffsets(g, committed).all().get(60, TimeUnit.SECONDS); // creates the group
+          if (admin.describeConsumerGroups(List.of(g)).all().get(30, TimeUnit.SECONDS).get(g).coordinator().id() == victim) {
+            group = g;
+          }
+        }
+        assertTrue(group != null, "a group coordinated by node " + victim);
+        assertEquals(committed, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS));
+      }
+
+      ProcessHandle.of(pids.get(victim - 1)).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!gone(pids.get(victim - 1)) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      int survivor = victim == 1 ? 2 : 1;
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + (kafkaBase + survivor - 1)))) {
+        // the split-brain resolver downs the dead node after its stable-after; sharding then
+        // restarts the metadata entities on the survivors, from the replicated journal
+        awaitBrokers(admin, NODES - 1);
+        java.util.Set<String> topics = java.util.Set.of();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+          try {
+            topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            if (topics.containsAll(List.of("meta-a", "meta-b"))) {
+              break;
+            }
+          } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // metadata entities are restarting elsewhere: ask again
+          }
+          Thread.sleep(500);
+        }
+        assertEquals(java.util.Set.of("meta-a", "meta-b"), topics, "topics after node " + victim + " was killed");
+        assertTrue(admin.describeCluster().controller().get(30, TimeUnit.SECONDS).id() != victim, "the registry runs elsewhere");
+        assertEquals(committed, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS),
+            "committed offsets of " + group + " after its coordinator's node was killed");
+        admin.createTopics(List.of(new NewTopic("meta-c", 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("meta-c"), "metadata still takes changes");
+      }
+    } finally {
       if (pids.stream().anyMatch(pid -> !gone(pid))) {
         sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
       }

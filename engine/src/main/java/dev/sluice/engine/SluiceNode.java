@@ -120,13 +120,24 @@ public final class SluiceNode implements AutoCloseable {
     }
   }
 
-  /** A node joining seed nodes must say which node holds the cluster metadata. */
+  /**
+   * Metadata is written to and read from at least {@code sluice.cluster.metadata-quorum} nodes: in
+   * a cluster that should be a majority of its nodes, or a node restarting alone could read
+   * metadata that misses the latest changes.
+   */
   private static void checkClusterSettings(Config config) {
-    if (!config.getList("pekko.cluster.seed-nodes").isEmpty() && config.getInt("sluice.cluster.metadata-node") < 0) {
-      throw new IllegalArgumentException(
-          "this node joins seed nodes " + config.getList("pekko.cluster.seed-nodes").unwrapped()
-              + ": set sluice.cluster.metadata-node to the id of the node that holds the cluster's metadata"
-              + " (the same on every node; see cluster-config/conf/cluster-3.conf)");
+    int quorum = config.getInt("sluice.cluster.metadata-quorum");
+    if (quorum < 1) {
+      throw new IllegalArgumentException("sluice.cluster.metadata-quorum must be >= 1, got " + quorum);
+    }
+    if (config.getList("pekko.cluster.seed-nodes").size() > 1 && quorum < 2) {
+      LOG.warn(
+          "This node joins a cluster (seed nodes {}) with sluice.cluster.metadata-quorum = {}: set it to a majority of"
+              + " the cluster's nodes (2 for 3 nodes) so that metadata survives the loss of any node",
+          config.getList("pekko.cluster.seed-nodes").unwrapped(), quorum);
+    }
+    if (config.hasPath("sluice.cluster.metadata-node")) {
+      LOG.warn("sluice.cluster.metadata-node is no longer used: cluster metadata is replicated on every node");
     }
   }
 

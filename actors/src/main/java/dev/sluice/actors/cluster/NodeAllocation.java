@@ -103,8 +103,8 @@ public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocati
   }
 
   /** The shard's node is not up: an expected, retried condition (no stack trace in the logs). */
-  static final class NodeNotUp extends IllegalStateException {
-    NodeNotUp(String message) {
+  public static final class NodeNotUp extends IllegalStateException {
+    public NodeNotUp(String message) {
       super(message);
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.actors.group;
 
+import dev.sluice.actors.cluster.MetadataEntity;
 import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.actors.group.GroupCoordinatorState.Decision;
 import dev.sluice.actors.group.GroupProtocol.Command;
@@ -35,7 +36,6 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * and sync-phase deadlines, and the periodic offset-retention check.
  */
 public final class GroupCoordinator
-    extends EventSourcedBehaviorWithEnforcedReplies<Command, GroupEvent, GroupCoordinatorState> {
+    extends MetadataEntity<Command, GroupEvent, GroupCoordinatorState> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "sluice-group");
 
@@ -159,7 +159,7 @@ public final class GroupCoordinator
   @Override
   public RetentionCriteria retentionCriteria() {
     // Snapshots hold the whole group: older events are not needed once one is saved.
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2).withDeleteEventsOnSnapshot();
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 1).withDeleteEventsOnSnapshot();
   }
 
   @Override

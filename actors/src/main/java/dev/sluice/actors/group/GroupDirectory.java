@@ -1,5 +1,6 @@
 package dev.sluice.actors.group;
 
+import dev.sluice.actors.cluster.MetadataEntity;
 import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.persistence.serialization.CborPersisted;
 import dev.sluice.persistence.serialization.SluiceMessage;
@@ -16,7 +17,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
@@ -25,7 +25,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * when deleted. Registration is idempotent.
  */
 public final class GroupDirectory
-    extends EventSourcedBehaviorWithEnforcedReplies<GroupDirectory.Command, GroupDirectory.Event, GroupDirectory.State> {
+    extends MetadataEntity<GroupDirectory.Command, GroupDirectory.Event, GroupDirectory.State> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "sluice-group-directory");
   public static final String ENTITY_ID = "groups";
@@ -88,7 +88,7 @@ public final class GroupDirectory
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    return RetentionCriteria.snapshotEvery(100, 1).withDeleteEventsOnSnapshot(); // keeps its replicated value small
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.sluice.actors.producer;
 
+import dev.sluice.actors.cluster.MetadataEntity;
 import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.persistence.serialization.CborPersisted;
 import dev.sluice.persistence.serialization.SluiceMessage;
@@ -13,7 +14,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
@@ -22,7 +22,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * after the last reserved block (the unused rest of a block is skipped, as Kafka does).
  */
 public final class ProducerIdAllocator
-    extends EventSourcedBehaviorWithEnforcedReplies<ProducerIdAllocator.Command, ProducerIdAllocator.BlockReserved, ProducerIdAllocator.State> {
+    extends MetadataEntity<ProducerIdAllocator.Command, ProducerIdAllocator.BlockReserved, ProducerIdAllocator.State> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "sluice-producer-ids");
   public static final String ENTITY_ID = "producer-ids";
@@ -64,7 +64,7 @@ public final class ProducerIdAllocator
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    return RetentionCriteria.snapshotEvery(100, 1).withDeleteEventsOnSnapshot(); // keeps its replicated value small
   }
 
   // The position inside the reserved block is deliberately not event-sourced: after a restart

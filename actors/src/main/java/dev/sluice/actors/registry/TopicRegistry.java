@@ -2,6 +2,7 @@ package dev.sluice.actors.registry;
 
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionError;
+import dev.sluice.actors.cluster.MetadataEntity;
 import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.actors.cluster.SluiceMembers;
 import dev.sluice.actors.registry.TopicRegistryEvent.PartitionsAdded;
@@ -40,7 +41,6 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * created again.)
  */
 public final class TopicRegistry
-    extends EventSourcedBehaviorWithEnforcedReplies<TopicRegistry.Command, TopicRegistryEvent, TopicRegistryState> {
+    extends MetadataEntity<TopicRegistry.Command, TopicRegistryEvent, TopicRegistryState> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "sluice-topic-registry");
 
@@ -99,7 +99,8 @@ public final class TopicRegistry
           ListReassignments,
           ReassignmentMayFence,
           ReassignmentCopied,
-          ResumeReassignments {}
+          ResumeReassignments,
+          PlaceStore {}
 
   /** Creates a topic with {@code partitions} partitions and {@code configs} (Kafka names) over the defaults. */
   public record CreateTopic(String name, int partitions, Map<String, String> configs, ActorRef<TopicResult> replyTo)
@@ -179,6 +180,13 @@ public final class TopicRegistry
 
   /** Internal (timer): (re)start the copy of every move in progress; a running copy ignores it. */
   record ResumeReassignments() implements Command {}
+
+  /**
+   * Where stream-processor store {@code storeId} (for input {@code topic}/{@code partition})
+   * lives; a new store is placed on that partition's node. Answers {@link PartitionLocation}
+   * (node -1: anywhere, single node).
+   */
+  public record PlaceStore(String storeId, String topic, int partition, ActorRef<PartitionLocation> replyTo) implements Command {}
 
   /** Reply to every command about one topic: on success the topic's metadata after the command. */
   public record TopicResult(TopicError error, String message, TopicMetadata topic) implements SluiceMessage {
@@ -296,7 +304,8 @@ public final class TopicRegistry
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    // the replicated journal holds only the events since the latest snapshot
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 1).withDeleteEventsOnSnapshot();
   }
 
   @Override
@@ -323,6 +332,13 @@ public final class TopicRegistry
         .onCommand(PartitionReplied.class, this::onPartitionReplied)
         .onCommand(RetryPartitionRequest.class, this::onRetryPartitionRequest)
         .onCommand(AlterReassignments.class, this::onAlterReassignments)
+        .onCommand(PlaceStore.class, (state, cmd) -> {
+          TopicRegistryState.StorePlacement d = state.placeStore(cmd.storeId(), cmd.topic(), cmd.partition());
+          PartitionLocation at = new PartitionLocation(true, d.nodeId());
+          return d.event() == null
+              ? Effect().reply(cmd.replyTo(), at)
+              : Effect().persist(d.event()).thenReply(cmd.replyTo(), s -> at);
+        })
         .onCommand(ListReassignments.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new ReassignmentList(state.reassignmentList())))
         .onCommand(ReassignmentMayFence.class, this::onMayFence)
         .onCommand(ReassignmentCopied.class, this::onCopied)

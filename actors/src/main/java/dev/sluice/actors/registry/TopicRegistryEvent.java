@@ -15,7 +15,8 @@ public sealed interface TopicRegistryEvent extends CborPersisted
         TopicRegistryEvent.TopicDeleted,
         TopicRegistryEvent.PartitionsAdded,
         TopicRegistryEvent.TopicConfigAltered,
-        TopicRegistryEvent.ReassignmentEvent {
+        TopicRegistryEvent.ReassignmentEvent,
+        TopicRegistryEvent.StorePlaced {
 
   /** The topic the event is about. */
   String name();
@@ -79,4 +80,15 @@ public sealed interface TopicRegistryEvent extends CborPersisted
   /** The copy holds the whole log: the partition now lives on {@code toNode}. */
   record PartitionReassigned(String name, String topicId, int partition, int fromNode, int toNode)
       implements ReassignmentEvent {}
+
+  /**
+   * A stream processor's store {@code storeId} (journaled on a node-local log) lives on
+   * {@code nodeId} from now on: the node of its input partition when it was first used.
+   */
+  record StorePlaced(String storeId, int nodeId) implements TopicRegistryEvent {
+    @Override
+    public String name() {
+      return storeId;
+    }
+  }
 }

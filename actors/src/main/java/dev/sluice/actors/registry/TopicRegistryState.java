@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * persist together with the resulting metadata); {@link #apply} folds an event into the next
  * table. Both are pure: ids and clocks are passed in, nothing throws for bad input.
  */
-public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, Reassignment> reassignments)
+public record TopicRegistryState(
+    Map<String, TopicMetadata> topics, Map<String, Reassignment> reassignments, Map<String, Integer> stores)
     implements CborPersisted {
 
   /**
@@ -57,15 +58,38 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, 
   public TopicRegistryState {
     topics = topics == null ? Map.of() : Map.copyOf(topics);
     reassignments = reassignments == null ? Map.of() : Map.copyOf(reassignments);
+    stores = stores == null ? Map.of() : Map.copyOf(stores);
   }
 
   public TopicRegistryState(Map<String, TopicMetadata> topics) {
-    this(topics, Map.of());
+    this(topics, Map.of(), Map.of());
+  }
+
+  public TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, Reassignment> reassignments) {
+    this(topics, reassignments, Map.of());
   }
 
   public static TopicRegistryState empty() {
-    return new TopicRegistryState(Map.of(), Map.of());
+    return new TopicRegistryState(Map.of(), Map.of(), Map.of());
   }
+
+  /**
+   * Where a node-local store (a stream processor's state for one input partition) lives: the
+   * node it was placed on, or, for a new store, the node of {@code topic}'s {@code partition}
+   * now (an event to persist); -1 when the partition is unplaced or unknown (single node).
+   */
+  public StorePlacement placeStore(String storeId, String topic, int partition) {
+    Integer placed = stores.get(storeId);
+    if (placed != null) {
+      return new StorePlacement(placed, null);
+    }
+    TopicMetadata t = topics.get(topic);
+    int node = t == null || partition < 0 || partition >= t.partitions() ? -1 : t.nodeOf(partition);
+    return new StorePlacement(node, node < 0 ? null : new TopicRegistryEvent.StorePlaced(storeId, node));
+  }
+
+  /** A store's node, and the event that records it when it was just placed (else null). */
+  public record StorePlacement(int nodeId, TopicRegistryEvent event) {}
 
   /** The partition moves in progress, ordered by topic and partition. */
   public List<Reassignment> reassignmentList() {
@@ -342,6 +366,11 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, 
    * another incarnation) leaves it unchanged: replay never fails.
    */
   public TopicRegistryState apply(TopicRegistryEvent event) {
+    if (event instanceof TopicRegistryEvent.StorePlaced p) {
+      Map<String, Integer> next = new HashMap<>(stores);
+      next.put(p.storeId(), p.nodeId());
+      return new TopicRegistryState(topics, reassignments, next);
+    }
     if (event instanceof TopicCreated c) {
       return with(c.name(), c.metadata()).withoutMovesOf(c.name());
     }
@@ -355,7 +384,7 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, 
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       Reassignment m = new Reassignment(r.name(), r.topicId(), r.partition(), r.fromNode(), r.toNode(), r.atMillis(), false);
       next.put(m.key(), m);
-      return new TopicRegistryState(topics, next);
+      return new TopicRegistryState(topics, next, stores);
     } else if (event instanceof TopicRegistryEvent.ReassignmentFencing f) {
       Reassignment m = reassignments.get(Reassignment.key(f.name(), f.partition()));
       if (m == null) {
@@ -363,15 +392,15 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, 
       }
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       next.put(m.key(), new Reassignment(m.topic(), m.topicId(), m.partition(), m.fromNode(), m.toNode(), m.startedAtMillis(), true));
-      return new TopicRegistryState(topics, next);
+      return new TopicRegistryState(topics, next, stores);
     } else if (event instanceof TopicRegistryEvent.ReassignmentCancelled c) {
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       next.remove(Reassignment.key(c.name(), c.partition()));
-      return new TopicRegistryState(topics, next);
+      return new TopicRegistryState(topics, next, stores);
     } else if (event instanceof TopicRegistryEvent.PartitionReassigned r) {
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       next.remove(Reassignment.key(r.name(), r.partition()));
-      return new TopicRegistryState(topics, next).with(t.name(), t.withNode(r.partition(), r.toNode()));
+      return new TopicRegistryState(topics, next, stores).with(t.name(), t.withNode(r.partition(), r.toNode()));
     } else if (event instanceof PartitionsAdded a) {
       return with(t.name(), t.withPartitions(a.newCount(), a.placement()));
     } else if (event instanceof TopicConfigAltered c) {
@@ -401,7 +430,7 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, 
     } else {
       next.put(name, topicOrNull);
     }
-    return new TopicRegistryState(next, reassignments);
+    return new TopicRegistryState(next, reassignments, stores);
   }
 
   private TopicRegistryState withoutMovesOf(String name) {
@@ -410,7 +439,7 @@ public record TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, 
     }
     Map<String, Reassignment> next = new HashMap<>(reassignments);
     next.values().removeIf(r -> r.topic().equals(name));
-    return new TopicRegistryState(topics, next);
+    return new TopicRegistryState(topics, next, stores);
   }
 
   // ---- helpers -------------------------------------------------------------------------------

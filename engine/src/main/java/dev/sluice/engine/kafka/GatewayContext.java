@@ -153,14 +153,28 @@ public final class GatewayContext {
 
   public record HostPort(String host, int port) {}
 
-  /** The node of the group coordinators and other metadata: the configured one, or this node. */
+  /** The node that runs the topic registry (Kafka's "controller"); this node when it is alone. */
   public int metadataNode() {
-    int configured = MetadataNode.configured(system);
-    return configured >= 0 ? configured : nodeId;
+    int home = MetadataNode.homeOfEntity(system, TopicRegistry.ENTITY_ID);
+    return home >= 0 ? home : nodeId;
+  }
+
+  /**
+   * The node that runs {@code groupId}'s coordinator entity (this node when it is alone). Any
+   * node can serve a group's requests, since they go through Cluster Sharding; naming the
+   * coordinator's own node saves a hop.
+   */
+  public int coordinatorNode(String groupId) {
+    int home = MetadataNode.homeOfEntity(system, groupId);
+    return home >= 0 ? home : nodeId;
   }
 
   public <R> CompletionStage<R> askRegistry(Function<ActorRef<R>, TopicRegistry.Command> command) {
-    return TopicRegistry.entityRef(system).ask(command::apply, settings.adminTimeout());
+    return askRegistry(command, settings.adminTimeout());
+  }
+
+  public <R> CompletionStage<R> askRegistry(Function<ActorRef<R>, TopicRegistry.Command> command, java.time.Duration timeout) {
+    return TopicRegistry.entityRef(system).ask(command::apply, timeout);
   }
 
   public CompletionStage<ProducerIdAllocator.Allocated> allocateProducerId() {

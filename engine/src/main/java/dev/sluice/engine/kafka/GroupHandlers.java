@@ -101,11 +101,12 @@ final class GroupHandlers {
         if (invalidGroupId(req.key())) {
           return done(resp.setErrorCode(Errors.INVALID_GROUP_ID.code()).setNodeId(-1).setHost("").setPort(-1));
         }
-        GatewayContext.HostPort home = context.liveBrokers().get(context.metadataNode());
+        int node = context.coordinatorNode(req.key());
+        GatewayContext.HostPort home = context.liveBrokers().get(node);
         if (home == null) {
           return done(resp.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1));
         }
-        return done(resp.setNodeId(context.metadataNode()).setHost(home.host()).setPort(home.port()));
+        return done(resp.setNodeId(node).setHost(home.host()).setPort(home.port()));
       }
       FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
       for (String key : req.coordinatorKeys()) {
@@ -115,12 +116,13 @@ final class GroupHandlers {
         } else if (invalidGroupId(key)) {
           c.setErrorCode(Errors.INVALID_GROUP_ID.code()).setNodeId(-1).setHost("").setPort(-1);
         } else {
-          // the group's coordinator entity runs on the metadata node: name that node's gateway
-          GatewayContext.HostPort home = context.liveBrokers().get(context.metadataNode());
+          // name the gateway of the node that runs the group's coordinator entity
+          int node = context.coordinatorNode(key);
+          GatewayContext.HostPort home = context.liveBrokers().get(node);
           if (home == null) {
             c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1);
           } else {
-            c.setNodeId(context.metadataNode()).setHost(home.host()).setPort(home.port());
+            c.setNodeId(node).setHost(home.host()).setPort(home.port());
           }
         }
         resp.coordinators().add(c);

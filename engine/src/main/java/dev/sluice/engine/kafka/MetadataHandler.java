@@ -37,25 +37,43 @@ final class MetadataHandler implements ApiHandler {
     return ApiKeys.METADATA;
   }
 
+  /** How long Metadata waits for the registry before it answers from the last topic list seen (if any). */
+  private static final java.time.Duration REGISTRY_WAIT = java.time.Duration.ofSeconds(3);
+
   @Override
   public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
     MetadataRequestData req = request.bodyAs(MetadataRequestData.class);
     boolean all = req.topics() == null || (request.version() == 0 && req.topics().isEmpty());
     boolean autoCreate = (request.version() < 4 || req.allowAutoTopicCreation()) && context.settings().autoCreateTopics();
+    // Like a Kafka broker's metadata cache: while the registry does not answer (it is being
+    // restarted on another node after a node failure), the topic table last seen is served.
+    java.time.Duration wait = context.placement().lastList() == null ? context.settings().adminTimeout() : REGISTRY_WAIT;
     return context
-        .<TopicRegistry.TopicList>askRegistry(TopicRegistry.ListTopics::new)
+        .<TopicRegistry.TopicList>askRegistry(TopicRegistry.ListTopics::new, wait)
+        .thenApply(
+            l -> {
+              context.placement().rememberAll(l.topics());
+              return l.topics();
+            })
+        .exceptionally(
+            err -> {
+              List<TopicMetadata> known = context.placement().lastList();
+              if (known == null) {
+                throw new java.util.concurrent.CompletionException(err);
+              }
+              return known;
+            })
         .thenComposeAsync(
-            list -> {
+            listed -> {
               Map<String, TopicMetadata> byName = new HashMap<>();
               Map<Uuid, TopicMetadata> byId = new HashMap<>();
-              for (TopicMetadata t : list.topics()) {
-                context.placement().remember(t);
+              for (TopicMetadata t : listed) {
                 byName.put(t.name(), t);
                 byId.put(GatewayContext.kafkaUuid(t.topicId()), t);
               }
               if (all) {
                 MetadataResponseData resp = base();
-                for (TopicMetadata t : list.topics()) {
+                for (TopicMetadata t : listed) {
                   resp.topics().add(topic(t));
                 }
                 return CompletableFuture.completedFuture(resp);

@@ -28,6 +28,19 @@ final class PlacementCache {
     topics.put(t.name(), new Entry(t, System.nanoTime()));
   }
 
+  /** The registry's whole topic list, as it answered it last (null before the first answer). */
+  private volatile java.util.List<TopicMetadata> lastList;
+
+  void rememberAll(java.util.List<TopicMetadata> list) {
+    list.forEach(this::remember);
+    lastList = list;
+  }
+
+  /** The topic list last seen from the registry, or null: served while the registry does not answer. */
+  java.util.List<TopicMetadata> lastList() {
+    return lastList;
+  }
+
   void forget(String topic) {
     topics.remove(topic);
   }

@@ -61,7 +61,7 @@ class ThreeNodeClusterTest {
         conf,
         "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
             + "pekko.cluster.seed-nodes = [\"pekko://sluice@127.0.0.1:" + seedPort + "\"]\n"
-            + "sluice.cluster.metadata-node = 1\n"
+            + "sluice.cluster.metadata-quorum = 2\n"
             + "sluice.kafka.host = \"127.0.0.1\"\n");
     return SluiceNode.start(
         NodeSettings.of(base.resolve("data" + id)).withNodeId(id).withClusterPort(clusterPort).withKafkaPort(0).withConfigFile(conf));
@@ -300,7 +300,7 @@ class ThreeNodeClusterTest {
           conf,
           "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
               + "pekko.cluster.seed-nodes = [\"pekko://sluice@127.0.0.1:" + seed + "\"]\n"
-              + "sluice.cluster.metadata-node = 1\n");
+              + "sluice.cluster.metadata-quorum = 2\n");
       SluiceNode dup =
           SluiceNode.start(NodeSettings.of(base.resolve("dup-data")).withNodeId(1).withClusterPort(freePort()).withKafkaPort(0).withConfigFile(conf));
       try {

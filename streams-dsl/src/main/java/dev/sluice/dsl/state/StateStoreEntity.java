@@ -1,6 +1,9 @@
 package dev.sluice.dsl.state;
 
-import dev.sluice.actors.cluster.MetadataNode;
+import dev.sluice.actors.cluster.NodeAllocation;
+import dev.sluice.actors.cluster.PartitionPlacement;
+import dev.sluice.actors.cluster.SluiceMembers;
+import dev.sluice.actors.registry.TopicRegistry;
 import dev.sluice.persistence.serialization.SluiceMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +29,11 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * The durable state of one stateful step of a stream processor for one input partition: a
  * key-value map (bytes to bytes) with the input offset it reflects and the step's stream time. A
- * sharded persistent entity on the node's local journal, snapshotted every {@value
- * #SNAPSHOT_EVERY} updates; the processor loads it when it is assigned the partition and flushes
- * changes in batches, before it commits the input offsets. Entity id: {@code
+ * sharded persistent entity on a node's local journal, snapshotted every {@value
+ * #SNAPSHOT_EVERY} updates. It lives on the node of its input partition when it is first used
+ * (recorded by the topic registry) and stays there, like a partition's log. The processor loads
+ * it when it is assigned the partition and flushes changes in batches, before it commits the
+ * input offsets. Entity id: {@code
  * <application>/<store>/<topic>/<partition>}.
  */
 public final class StateStoreEntity
@@ -107,8 +112,31 @@ public final class StateStoreEntity
     ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId()))
-                // journaled on the metadata node: it only ever runs there
-                .withAllocationStrategy(MetadataNode.allocation(system, "processor state store")));
+                // journaled on a node-local log: each store is its own shard and only ever runs
+                // on the node the registry placed it on (its input partition's node at first use)
+                .withMessageExtractor(PartitionPlacement.<Command>oneShardPerEntity())
+                .withAllocationStrategy(
+                    new NodeAllocation(system, "processor state store", store -> homeOf(system, store))));
+  }
+
+  private static java.util.concurrent.CompletionStage<Integer> homeOf(ActorSystem<?> system, String storeId) {
+    if (SluiceMembers.standalone(system)) {
+      return java.util.concurrent.CompletableFuture.completedFuture(-1); // one node: every log is here
+    }
+    // <application>/<store>/<topic>/<partition>: topic names have no '/', application names may
+    int last = storeId.lastIndexOf('/');
+    int before = last > 0 ? storeId.lastIndexOf('/', last - 1) : -1;
+    String topic = before >= 0 ? storeId.substring(before + 1, last) : "";
+    int partition;
+    try {
+      partition = Integer.parseInt(storeId.substring(last + 1));
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      partition = -1;
+    }
+    int p = partition;
+    return TopicRegistry.entityRef(system)
+        .<TopicRegistry.PartitionLocation>ask(r -> new TopicRegistry.PlaceStore(storeId, topic, p, r), java.time.Duration.ofSeconds(10))
+        .thenApply(TopicRegistry.PartitionLocation::nodeId);
   }
 
   public static EntityRef<Command> entityRef(ActorSystem<?> system, String entityId) {
