@@ -139,10 +139,11 @@ public final class PartitionReplica extends AbstractBehavior<PartitionReplica.Co
     }
     if (step.failure() != null) {
       fail(step.failure());
-      return this;
+    } else {
+      step.next().run();
     }
-    step.next().run();
-    return this;
+    // a finished or failed copy stops (the registry starts a new one if the move still needs it)
+    return copy == null ? Behaviors.stopped() : this;
   }
 
   /** Runs {@code next} with the result in the actor once {@code stage} completes; a failure ends the copy. */
