@@ -264,19 +264,9 @@ public record TopicRegistryState(
     if (t == null) {
       return unknown(name);
     }
-    Map<String, String> merged = new TreeMap<>(t.config().asKafkaConfigs());
-    for (Map.Entry<String, String> e : (configs == null ? Map.<String, String>of() : configs).entrySet()) {
-      if (e.getValue() != null) {
-        merged.put(e.getKey(), e.getValue());
-      } else if (ENFORCED_SETTINGS.contains(e.getKey()) || TopicConfig.ACCEPTED_UNENFORCED.contains(e.getKey())) {
-        merged.remove(e.getKey());
-      } else {
-        return Decision.reject(TopicError.INVALID_CONFIG, "unknown topic setting '" + e.getKey() + "'");
-      }
-    }
     TopicConfig config;
     try {
-      config = TopicConfig.defaults().with(merged);
+      config = altered(t.config(), configs);
     } catch (IllegalArgumentException e) {
       return Decision.reject(TopicError.INVALID_CONFIG, e.getMessage());
     }
@@ -284,6 +274,28 @@ public record TopicRegistryState(
       return Decision.unchanged(t);
     }
     return Decision.accept(new TopicConfigAltered(name, t.topicId(), config), t.withConfig(config));
+  }
+
+  /**
+   * {@code current} with {@code changes} applied as {@link #alterConfig} applies them (a
+   * {@code null} value resets that setting to its default): the one check of a settings change,
+   * also used to validate one without making it.
+   *
+   * @throws TopicConfig.InvalidConfigException for an unknown setting or an invalid value; the
+   *     message says which
+   */
+  public static TopicConfig altered(TopicConfig current, Map<String, String> changes) {
+    Map<String, String> merged = new TreeMap<>(current.asKafkaConfigs());
+    for (Map.Entry<String, String> e : (changes == null ? Map.<String, String>of() : changes).entrySet()) {
+      if (e.getValue() != null) {
+        merged.put(e.getKey(), e.getValue());
+      } else if (ENFORCED_SETTINGS.contains(e.getKey()) || TopicConfig.ACCEPTED_UNENFORCED.contains(e.getKey())) {
+        merged.remove(e.getKey());
+      } else {
+        throw new TopicConfig.InvalidConfigException("unknown topic setting '" + e.getKey() + "'");
+      }
+    }
+    return TopicConfig.defaults().with(merged);
   }
 
   /**

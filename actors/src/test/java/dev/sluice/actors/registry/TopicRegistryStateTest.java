@@ -299,6 +299,26 @@ class TopicRegistryStateTest {
     assertRejected(state.alterConfig("t", resetUnknown), TopicError.INVALID_CONFIG, "unknown topic setting 'bogus'");
   }
 
+  @Test
+  void alteredIsTheCheckAlterConfigMakes() {
+    TopicConfig current = TopicConfig.defaults().with(Map.of("retention.ms", "1000", "flush.ms", "5"));
+    Map<String, String> changes = new HashMap<>();
+    changes.put("retention.ms", null);
+    changes.put("max.message.bytes", "2048");
+    TopicConfig altered = TopicRegistryState.altered(current, changes);
+    assertEquals(TopicConfig.defaults().with(Map.of("flush.ms", "5", "max.message.bytes", "2048")), altered, "reset, set and kept");
+    TopicRegistryState state = withTopic("t", 1);
+    state = state.apply(state.alterConfig("t", Map.of("retention.ms", "1000", "flush.ms", "5")).event());
+    assertEquals(altered, state.alterConfig("t", changes).topic().config(), "the same result as alterConfig");
+
+    Map<String, String> resetUnknown = new HashMap<>();
+    resetUnknown.put("bogus", null);
+    TopicConfig.InvalidConfigException unknown =
+        assertThrows(TopicConfig.InvalidConfigException.class, () -> TopicRegistryState.altered(current, resetUnknown));
+    assertTrue(unknown.getMessage().contains("unknown topic setting 'bogus'"), unknown.getMessage());
+    assertThrows(TopicConfig.InvalidConfigException.class, () -> TopicRegistryState.altered(current, Map.of("retention.ms", "soon")));
+  }
+
   // ---- event fold ----------------------------------------------------------------------------
 
   @Test
