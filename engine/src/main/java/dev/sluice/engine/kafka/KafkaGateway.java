@@ -72,6 +72,8 @@ public final class KafkaGateway implements AutoCloseable {
         new AdminHandlers.DeleteTopics(context),
         new AdminHandlers.CreatePartitions(context),
         new AdminHandlers.DescribeConfigs(context),
+        new IncrementalAlterConfigsHandler(context),
+        new DescribeLogDirsHandler(context),
         new AdminHandlers.DescribeCluster(context),
         new ReassignmentHandlers.Alter(context),
         new ReassignmentHandlers.ListMoves(context)));
