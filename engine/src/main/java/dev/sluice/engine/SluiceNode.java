@@ -157,10 +157,22 @@ public final class SluiceNode implements AutoCloseable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     DuplicateNodeGuard.start(system, identity.nodeId());
-    PartitionEntity.init(system, PartitionSettings.fromConfig(config), clock);
+    PartitionSettings partitions = PartitionSettings.fromConfig(config);
+    PartitionEntity.init(system, partitions, clock);
+    // Open the partition journal now (Pekko would on the first partition): a bad or locked data
+    // directory fails the start, not the first request, and its recovery is not paid by a client.
+    try {
+      new dev.sluice.persistence.partition.PartitionJournal(
+              org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system), partitions.journalPluginId(),
+              system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()))
+          .ensureStarted()
+          .toCompletableFuture()
+          .get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("the journal in " + dataDir + " did not open", e);
+    }
     TopicRegistry.init(system);
-    // Start the registry now: its recovery opens the journal (a bad data directory fails here,
-    // not at the first request) and re-checks every topic's partitions.
+    // Start the registry now: its recovery re-checks every topic's partitions.
     TopicRegistry.entityRef(system).tell(new TopicRegistry.ListTopics(system.ignoreRef()));
     ProducerIdAllocator.init(system);
     GroupDirectory.init(system);

@@ -39,7 +39,7 @@ public record TopicRegistryState(
       return key(topic, partition);
     }
 
-    static String key(String topic, int partition) {
+    public static String key(String topic, int partition) {
       return topic + "-" + partition;
     }
   }

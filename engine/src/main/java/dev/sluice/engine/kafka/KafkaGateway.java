@@ -74,6 +74,7 @@ public final class KafkaGateway implements AutoCloseable {
         new AdminHandlers.DescribeConfigs(context),
         new IncrementalAlterConfigsHandler(context),
         new DescribeLogDirsHandler(context),
+        new AlterReplicaLogDirsHandler(context),
         new AdminHandlers.DescribeCluster(context),
         new ReassignmentHandlers.Alter(context),
         new ReassignmentHandlers.ListMoves(context)));

@@ -116,6 +116,14 @@ class ReassignPartitionsToolTest {
 
     TopicDescription after = AdminApiTest.await(admin.describeTopics(List.of(TOPIC)).allTopicNames()).get(TOPIC);
     after.partitions().forEach(p -> assertEquals(node.nodeId(), p.leader().id(), "still on the node: " + p));
+
+    // the rollback JSON it printed (with the log dirs) runs as it is: AlterReplicaLogDirs knows the dir
+    String rollbackJson =
+        execute.out.lines().filter(l -> l.startsWith("{\"version\":1,\"partitions\"")).findFirst().orElseThrow(() -> new AssertionError(execute.report()));
+    Path rollback = Files.writeString(work.resolve("rollback.json"), rollbackJson);
+    ToolRun back = run("--bootstrap-server", bootstrap(), "--reassignment-json-file", rollback.toString(), "--execute");
+    back.assertSucceeded();
+    assertTrue(back.out.contains("Successfully started partition reassignments"), back.report());
   }
 
   @Test
