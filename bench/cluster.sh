@@ -4,6 +4,8 @@
 # alternating 1-node and 3-node runs. On one small machine every node shares the same cores, so
 # this measures the cost of spreading partitions over nodes (cluster traffic, more JVMs), not
 # scaling. Usage: bench/cluster.sh [--records N] [--runs R] [--nodes N]
+#        bench/cluster.sh --move-mb M: time moving a partition of M MB (1 KB records) from one
+#        node of a 2-node cluster to the other with kafka-reassign-partitions (copy and switch).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -19,12 +21,14 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 RECORDS=300000
 RUNS=2
 NODES=3
+MOVE_MB=""
 while [ $# -gt 0 ]; do
   case $1 in
+    --move-mb) MOVE_MB=$2; shift 2 ;;
     --records) RECORDS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --nodes) NODES=$2; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -87,6 +91,56 @@ one_run() {   # run nodes
     echo "CLUSTER-BENCH run=$run nodes=$n status=failed (see $out)" | tee -a "$RESULTS"
   fi
 }
+
+now_ms() { date +%s%3N; }
+
+# Moves a partition of MOVE_MB MB between the two nodes of a fresh 2-node cluster and reports the
+# copy (from the receiving node's log line) and the whole move (from --execute until the new
+# leader shows in the topic's metadata).
+move_run() {
+  local base=$WORK/move bootstrap="127.0.0.1:$KAFKA_BASE,127.0.0.1:$((KAFKA_BASE + 1))" from to t0 t1 copied leader i
+  CURRENT=$base
+  "$SLUICE_BIN" cluster start --nodes 2 --base-dir "$base" --kafka-base-port "$KAFKA_BASE" \
+    --cluster-base-port "$CLUSTER_BASE" --timeout 180 > "$base.start.log" 2>&1 \
+    || { cat "$base.start.log" >&2; echo "cluster.sh: the 2-node cluster did not start" >&2; exit 1; }
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create --topic moving \
+    --partitions 1 --replication-factor 1 > "$base.topic.log" 2>&1
+  log "filling moving-0 with $MOVE_MB MB"
+  kafka_java org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$bootstrap" --topic moving \
+    --num-records "$((MOVE_MB * 1000))" --record-size 1000 --throughput -1 --command-property acks=1 linger.ms=5 > "$base.fill.log" 2>&1
+  leader_of() { kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --describe --topic moving 2>/dev/null \
+    | sed -n 's/.*Partition: 0.*Leader: \([0-9-]*\).*/\1/p'; }
+  from=$(leader_of); to=$(( from == 1 ? 2 : 1 ))
+  echo "{\"version\":1,\"partitions\":[{\"topic\":\"moving\",\"partition\":0,\"replicas\":[$to]}]}" > "$base.move.json"
+  log "moving moving-0 from node $from to node $to"
+  t0=$(now_ms)
+  kafka_java org.apache.kafka.tools.reassign.ReassignPartitionsCommand --bootstrap-server "$bootstrap" \
+    --reassignment-json-file "$base.move.json" --execute > "$base.execute.log" 2>&1
+  for (( i = 0; i < 600; i++ )); do
+    leader=$(leader_of)
+    [ "$leader" = "$to" ] && break
+    sleep 0.2
+  done
+  t1=$(now_ms)
+  copied=$(grep -h 'Copied sluice-partition|moving-0' "$base/node$to/node.log" | tail -n 1 || true)
+  "$SLUICE_BIN" cluster stop --base-dir "$base" --timeout 60 > "$base.stop.log" 2>&1 || true
+  CURRENT=""
+  rm -rf "$base"/node*/data
+  if [ "$leader" = "$to" ] && [[ $copied =~ ([0-9]+)\ entries,\ ([0-9]+)\ bytes\ in\ ([0-9]+)\ ms ]]; then
+    awk -v b="${BASH_REMATCH[2]}" -v e="${BASH_REMATCH[1]}" -v c="${BASH_REMATCH[3]}" -v t=$((t1 - t0)) \
+      'BEGIN { printf "MOVE-BENCH bytes=%d entries=%d copy_ms=%d copy_mb_per_s=%.1f move_ms=%d\n", b, e, c, (b / 1048576) / (c > 0 ? c / 1000 : 0.001), t }' \
+      | tee -a "$RESULTS"
+  else
+    echo "MOVE-BENCH status=failed leader=$leader (see $base.*.log and $base/node$to/node.log)" | tee -a "$RESULTS"
+  fi
+}
+
+if [ -n "$MOVE_MB" ]; then
+  [[ $MOVE_MB =~ ^[0-9]+$ ]] || { echo "cluster.sh: --move-mb needs a number" >&2; exit 2; }
+  move_run
+  log "results: ${RESULTS#"$ROOT_DIR"/}"
+  exit 0
+fi
 
 log "$RUNS run(s) of $RECORDS x 1 KB records, 6 partitions, acks=1; 1 node, then $NODES nodes, alternating"
 for (( r = 1; r <= RUNS; r++ )); do
