@@ -13,7 +13,9 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.network.TransferableChannel;
+import org.apache.kafka.common.protocol.SendBuilder;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
@@ -116,24 +118,83 @@ final class KafkaApis {
   }
 
   /**
-   * Encodes header and body straight into the frame (length prefix included): one pass, no
-   * intermediate buffer — for Fetch responses this is the copy of every record batch served.
+   * Encodes header and body into the frame (length prefix included) the way Kafka's own network
+   * layer does ({@link SendBuilder}): the small fields go into one buffer, and the record batches
+   * of a Fetch response are not copied at all: the frame is a rope of byte strings over the
+   * arrays that already hold them, which the TCP stage then writes out.
    */
   static ByteString encode(RequestHeader requestHeader, ApiMessage body) {
-    ResponseHeader header = requestHeader.toResponseHeader();
-    ObjectSerializationCache cache = new ObjectSerializationCache();
-    short headerVersion = header.headerVersion();
-    short version = requestHeader.apiVersion();
-    int size = header.data().size(cache, headerVersion) + body.size(cache, version);
-    byte[] out = new byte[4 + size];
-    ByteBuffer buf = ByteBuffer.wrap(out).putInt(size);
-    ByteBufferAccessor writer = new ByteBufferAccessor(buf);
-    header.data().write(writer, cache, headerVersion);
-    body.write(writer, cache, version);
-    if (buf.hasRemaining()) {
-      throw new IllegalStateException(body.apiKey() + " v" + version + " response encoded to fewer bytes than its size");
+    Send send = SendBuilder.buildResponseSend(requestHeader.toResponseHeader(), body, requestHeader.apiVersion());
+    RopeChannel rope = new RopeChannel();
+    try {
+      for (int i = 0; i < 1_000_000 && !send.completed(); i++) { // completes in one write; bounded anyway
+        send.writeTo(rope);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // RopeChannel does no I/O
     }
-    return ByteString.fromArrayUnsafe(out);
+    if (!send.completed() || rope.result().size() != send.size()) {
+      throw new IllegalStateException(body.apiKey() + " response encoded to " + rope.result().size() + " of " + send.size() + " bytes");
+    }
+    return rope.result();
+  }
+
+  /** A channel that "writes" by appending the buffers it is given, uncopied, to a byte string. */
+  private static final class RopeChannel implements TransferableChannel {
+    private ByteString out = ByteString.emptyByteString();
+
+    ByteString result() {
+      return out;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+      int n = src.remaining();
+      if (n == 0) {
+        return 0;
+      }
+      ByteString part;
+      if (src.hasArray()) {
+        part = ByteString.fromArrayUnsafe(src.array(), src.arrayOffset() + src.position(), n);
+      } else {
+        part = ByteString.fromByteBuffer(src.duplicate());
+      }
+      src.position(src.limit());
+      out = out.concat(part);
+      return n;
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) {
+      long n = 0;
+      for (int i = offset; i < offset + length; i++) {
+        n += write(srcs[i]);
+      }
+      return n;
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) {
+      return write(srcs, 0, srcs.length);
+    }
+
+    @Override
+    public boolean hasPendingWrites() {
+      return false;
+    }
+
+    @Override
+    public long transferFrom(java.nio.channels.FileChannel fileChannel, long position, long count) {
+      throw new UnsupportedOperationException("responses hold no file regions");
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
   }
 
   private static ByteString frame(ByteBuffer payload) {
