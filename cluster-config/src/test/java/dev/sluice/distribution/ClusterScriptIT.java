@@ -136,13 +136,7 @@ class ClusterScriptIT {
       assertTrue(log1.contains("Closed journal"), "node 1 shut down cleanly (coordinated shutdown closed its journal)");
     } finally {
       // never leave node JVMs behind: stop through the script, then end the recorded PIDs that remain
-      if (pids.stream().anyMatch(pid -> !gone(pid))) {
-        sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
-      }
-      for (long pid : pids) {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-      }
-      copyLogs(base);
+      stopAll(pids, where, base);
     }
   }
 
@@ -161,10 +155,7 @@ class ClusterScriptIT {
     List<Long> pids = new ArrayList<>();
     Process restarted = null;
     try {
-      sluice(Duration.ofSeconds(240), concat(new String[] {"cluster", "start", "--nodes", "3", "--timeout", "180"}, where)).assertExit(0, base);
-      for (int k = 1; k <= NODES; k++) {
-        pids.add(Long.parseLong(Files.readString(base.resolve("node" + k).resolve("node.pid")).trim()));
-      }
+      pids.addAll(startThree(base, where));
       String all = "127.0.0.1:" + kafkaBase + ",127.0.0.1:" + (kafkaBase + 1) + ",127.0.0.1:" + (kafkaBase + 2);
       String node1 = "127.0.0.1:" + kafkaBase;
       java.util.Set<Integer> onThree = new java.util.TreeSet<>();
@@ -322,13 +313,7 @@ class ClusterScriptIT {
           restarted.destroyForcibly();
         }
       }
-      if (pids.stream().anyMatch(pid -> !gone(pid))) {
-        sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
-      }
-      for (long pid : pids) {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-      }
-      copyLogs(base);
+      stopAll(pids, where, base);
     }
   }
 
@@ -346,10 +331,7 @@ class ClusterScriptIT {
     String[] where = ports.args(base);
     List<Long> pids = new ArrayList<>();
     try {
-      sluice(Duration.ofSeconds(240), concat(new String[] {"cluster", "start", "--nodes", "3", "--timeout", "180"}, where)).assertExit(0, base);
-      for (int k = 1; k <= NODES; k++) {
-        pids.add(Long.parseLong(Files.readString(base.resolve("node" + k).resolve("node.pid")).trim()));
-      }
+      pids.addAll(startThree(base, where));
       Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = new java.util.HashMap<>();
       int victim;
       String group = null;
@@ -402,14 +384,29 @@ class ClusterScriptIT {
         assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("meta-c"), "metadata still takes changes");
       }
     } finally {
-      if (pids.stream().anyMatch(pid -> !gone(pid))) {
-        sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
-      }
-      for (long pid : pids) {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-      }
-      copyLogs(base);
+      stopAll(pids, where, base);
     }
+  }
+
+  /** Starts a 3-node cluster with the script in {@code base}; the nodes' PIDs, node 1 first. */
+  static List<Long> startThree(Path base, String[] where) throws Exception {
+    sluice(Duration.ofSeconds(240), concat(new String[] {"cluster", "start", "--nodes", "3", "--timeout", "180"}, where)).assertExit(0, base);
+    List<Long> pids = new ArrayList<>();
+    for (int k = 1; k <= NODES; k++) {
+      pids.add(Long.parseLong(Files.readString(base.resolve("node" + k).resolve("node.pid")).trim()));
+    }
+    return pids;
+  }
+
+  /** Stops what is left of a cluster started by {@link #startThree}: the script first, then SIGKILL; keeps the logs. */
+  static void stopAll(List<Long> pids, String[] where, Path base) throws Exception {
+    if (pids.stream().anyMatch(pid -> !gone(pid))) {
+      sluice(Duration.ofSeconds(120), concat(new String[] {"cluster", "stop", "--timeout", "60"}, where));
+    }
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    copyLogs(base);
   }
 
   static Map<Integer, Integer> leadersOf(Admin admin, String topic) throws Exception {

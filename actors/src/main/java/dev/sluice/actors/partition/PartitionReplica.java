@@ -151,13 +151,16 @@ public final class PartitionReplica extends AbstractBehavior<PartitionReplica.Co
     getContext().pipeToSelf(stage, (ok, err) -> err == null ? new Step(() -> next.accept(ok), null) : new Step(null, what + ": " + err));
   }
 
+  /** This node's snapshot store of partitions (the default plugin, as partition entities use). */
+  private org.apache.pekko.actor.ActorRef snapshotStore() {
+    return Persistence.get(Adapter.toClassic(getContext().getSystem())).snapshotStoreFor("", com.typesafe.config.ConfigFactory.empty());
+  }
+
   /** Removes this node's journal entries and snapshots of the partition (left by an earlier stay here). */
   private CompletionStage<Object> forgetLocalCopy() {
-    org.apache.pekko.actor.ActorRef snapshots =
-        Persistence.get(Adapter.toClassic(getContext().getSystem())).snapshotStoreFor("", com.typesafe.config.ConfigFactory.empty());
     CompletionStage<Object> deleted =
         Patterns.ask(
-            snapshots,
+            snapshotStore(),
             new SnapshotProtocol.DeleteSnapshots(persistenceId, SnapshotSelectionCriteria.Latest()),
             ASK_TIMEOUT);
     return journal.ensureStarted().thenCompose(v -> journal.purge(persistenceId)).thenCompose(n -> deleted).thenApply(reply -> {
@@ -253,10 +256,8 @@ public final class PartitionReplica extends AbstractBehavior<PartitionReplica.Co
   }
 
   private CompletionStage<Object> storeSnapshot() {
-    org.apache.pekko.actor.ActorRef snapshots =
-        Persistence.get(Adapter.toClassic(getContext().getSystem())).snapshotStoreFor("", com.typesafe.config.ConfigFactory.empty());
     SnapshotMetadata meta = new SnapshotMetadata(persistenceId, leaderState.sequenceNr(), System.currentTimeMillis());
-    return Patterns.ask(snapshots, new SnapshotProtocol.SaveSnapshot(meta, leaderState), ASK_TIMEOUT)
+    return Patterns.ask(snapshotStore(), new SnapshotProtocol.SaveSnapshot(meta, leaderState), ASK_TIMEOUT)
         .thenApply(reply -> {
           if (reply instanceof org.apache.pekko.persistence.SaveSnapshotFailure f) {
             throw new IllegalStateException("saving the snapshot failed", f.cause());

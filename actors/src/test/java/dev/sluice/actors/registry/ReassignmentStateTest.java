@@ -80,4 +80,24 @@ class ReassignmentStateTest {
     TopicRegistryState deleted = apply(s, s.deleteTopic("t"));
     assertTrue(deleted.reassignments().isEmpty());
   }
+
+  @Test
+  void aStoreIsPlacedOnItsPartitionsNodeOnceAndStaysWhenThePartitionMoves() {
+    TopicRegistryState s = withTopic();
+    int home = s.topics().get("t").nodeOf(1);
+    TopicRegistryState.StorePlacement first = s.placeStore("app/agg/t/1", "t", 1);
+    assertEquals(home, first.nodeId());
+    assertInstanceOf(TopicRegistryEvent.StorePlaced.class, first.event());
+    s = s.apply(first.event());
+    assertNull(s.placeStore("app/agg/t/1", "t", 1).event(), "a placed store is only looked up");
+
+    int to = home == 1 ? 2 : 1;
+    s = apply(s, s.reassign("t", 1, List.of(to), LIVE, 0L));
+    s = apply(s, s.mayFence("t", "id-1", 1, to));
+    s = apply(s, s.reassigned("t", "id-1", 1, to));
+    assertEquals(to, s.topics().get("t").nodeOf(1));
+    assertEquals(home, s.placeStore("app/agg/t/1", "t", 1).nodeId(), "the store stays where its log is");
+    assertEquals(-1, s.placeStore("app/agg/nope/0", "nope", 0).nodeId(), "an unknown partition is not placed");
+    assertNull(s.placeStore("app/agg/nope/0", "nope", 0).event());
+  }
 }
