@@ -1,5 +1,6 @@
 package dev.sluice.engine.kafka;
 
+import dev.sluice.actors.Replies;
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.producer.ProducerIdAllocator;
 import dev.sluice.actors.registry.TopicRegistry;
@@ -106,10 +107,10 @@ public final class GatewayContext {
                 if (home >= 0 && home != nodeId) {
                   return CompletableFuture.<R>failedFuture(new NotLeader(topic, partition, home));
                 }
-                return partition(topic, partition).ask(command::apply, timeout);
+                return Replies.direct(partition(topic, partition).ask(command::apply, timeout));
               });
     }
-    return partition(topic, partition).ask(command::apply, timeout);
+    return Replies.direct(partition(topic, partition).ask(command::apply, timeout));
   }
 
   /** The registry knows no such partition. */
@@ -174,7 +175,7 @@ public final class GatewayContext {
   }
 
   public <R> CompletionStage<R> askRegistry(Function<ActorRef<R>, TopicRegistry.Command> command, java.time.Duration timeout) {
-    return TopicRegistry.entityRef(system).ask(command::apply, timeout);
+    return Replies.direct(TopicRegistry.entityRef(system).ask(command::apply, timeout));
   }
 
   public CompletionStage<ProducerIdAllocator.Allocated> allocateProducerId() {

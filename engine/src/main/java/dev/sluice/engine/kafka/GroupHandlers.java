@@ -1,5 +1,6 @@
 package dev.sluice.engine.kafka;
 
+import dev.sluice.actors.Replies;
 import dev.sluice.actors.group.GroupCoordinator;
 import dev.sluice.actors.group.GroupDirectory;
 import dev.sluice.actors.group.GroupError;
@@ -61,7 +62,7 @@ final class GroupHandlers {
 
   private static <R> CompletionStage<R> ask(
       GatewayContext context, String groupId, Function<ActorRef<R>, GroupProtocol.Command> command, Duration timeout) {
-    return GroupCoordinator.entityRef(context.system(), groupId).ask(command::apply, timeout);
+    return Replies.direct(GroupCoordinator.entityRef(context.system(), groupId).ask(command::apply, timeout));
   }
 
   private static Errors error(GroupError e) {
