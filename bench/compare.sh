@@ -56,6 +56,8 @@ Options:
   --warmup-records N    records of the warm-up pass
   --tool-timeout S      kill a perf-tool run after S seconds (default 120 + records/2000)
   --keep-data           keep bench/target/{kafka,sluice}-data after the run (default: deleted)
+  --sluice-opts "OPTS"  more JVM options for the Sluice node, after its heap and GC flags
+                        (e.g. -Dlibrary.leveldbjni.path=... for bench/leveldb-1.23.sh's build)
   -h, --help            this text
 
 Example (smoke run, about 1 minute):   bench/compare.sh --records 20000 --runs 1
@@ -79,7 +81,7 @@ while [ $# -gt 0 ]; do
   esac
   shift_extra=0
   case "$opt" in
-    --runs|--records|--e2e-records|--only|--brokers|--warmup-records|--tool-timeout)
+    --runs|--records|--e2e-records|--only|--brokers|--warmup-records|--tool-timeout|--sluice-opts)
       if [ -z "$val" ]; then
         [ $# -ge 2 ] || die "option $opt needs a value (try --help)"
         val=$2; shift_extra=1
@@ -93,6 +95,7 @@ while [ $# -gt 0 ]; do
     --brokers) BROKER_LIST=$val ;;
     --warmup-records) WARMUP_RECORDS=$val ;;
     --tool-timeout) TOOL_TIMEOUT=$val ;;
+    --sluice-opts) SLUICE_OPTS="$SLUICE_OPTS $val" ;;
     --no-warmup) WARMUP=0 ;;
     --keep-data) KEEP_DATA=1 ;;
     -h|--help) usage; exit 0 ;;
