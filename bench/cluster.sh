@@ -9,14 +9,8 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT_DIR=$(dirname "$BENCH_DIR")
-TARGET=$BENCH_DIR/target
-KAFKA_LIB=$TARGET/kafka-lib
-KAFKA_POM=$BENCH_DIR/kafka/pom.xml
-LOG4J_CONF=$BENCH_DIR/conf/log4j2.properties
-SLUICE_BIN=$ROOT_DIR/cluster-config/bin/sluice
-SLUICE_LIB=$ROOT_DIR/cluster-config/target/lib
-JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"   # ROOT_DIR, TARGET, KAFKA_*, SLUICE_BIN/LIB, JAVA, die, log, ensure_*
 
 RECORDS=300000
 RUNS=2
@@ -35,18 +29,8 @@ done
 [[ $RECORDS =~ ^[0-9]+$ && $RUNS =~ ^[0-9]+$ && $NODES =~ ^[0-9]+$ && $NODES -ge 2 ]] \
   || { echo "cluster.sh: --records, --runs need numbers, --nodes at least 2" >&2; exit 2; }
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-if [ ! -f "$KAFKA_LIB/.complete" ]; then
-  log "fetching Kafka's tools from Maven Central into ${KAFKA_LIB#"$ROOT_DIR"/}"
-  rm -rf "$KAFKA_LIB"
-  mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIB" >&2
-  echo done > "$KAFKA_LIB/.complete"
-fi
-if ! compgen -G "$SLUICE_LIB/sluice-engine-*.jar" >/dev/null; then
-  log "building Sluice (mvn -q -B package -DskipTests)"
-  ( cd "$ROOT_DIR" && mvn -q -B package -DskipTests ) >&2
-fi
+ensure_kafka_lib
+ensure_sluice_build
 
 STAMP=$(date +%Y%m%d-%H%M%S)
 WORK=$TARGET/cluster-runs/$STAMP

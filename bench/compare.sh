@@ -8,17 +8,10 @@ set -euo pipefail
 # Paths (everything is resolved from this script's location, so any working directory works)
 # ---------------------------------------------------------------------------------------------
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT_DIR=$(dirname "$BENCH_DIR")
-TARGET=$BENCH_DIR/target
-KAFKA_LIB=$TARGET/kafka-lib
-KAFKA_POM=$BENCH_DIR/kafka/pom.xml
-LOG4J_CONF=$BENCH_DIR/conf/log4j2.properties
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"   # ROOT_DIR, TARGET, KAFKA_*, SLUICE_BIN/LIB, JAVA, die, log, ensure_*
 KAFKA_DATA=$TARGET/kafka-data
 SLUICE_DATA=$TARGET/sluice-data
-SLUICE_LIB=$ROOT_DIR/cluster-config/target/lib
-SLUICE_BIN=$ROOT_DIR/cluster-config/bin/sluice
-JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
-KAFKA_VERSION=4.3.1
 
 KAFKA_PORT=19092
 KAFKA_CONTROLLER_PORT=19093
@@ -64,8 +57,6 @@ Example (smoke run, about 1 minute):   bench/compare.sh --records 20000 --runs 1
 EOF
 }
 
-die() { echo "compare.sh: $*" >&2; exit 2; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 contains() { local x=$1; shift; local y; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
 
@@ -205,31 +196,6 @@ host_busy_ticks() {   # all CPUs: user+nice+system+irq+softirq
 proc_status_mb() {   # pid field (VmHWM | VmRSS) -> MiB
   awk -v k="$2:" '$1 == k { printf "%.0f", $2 / 1024; found = 1 } END { if (!found) printf "0" }' "/proc/$1/status" 2>/dev/null || echo 0
 }
-
-# ---------------------------------------------------------------------------------------------
-# Preparation: Kafka jars, Sluice build
-# ---------------------------------------------------------------------------------------------
-ensure_kafka_lib() {
-  if [ -f "$KAFKA_LIB/.complete" ]; then return 0; fi
-  log "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into ${KAFKA_LIB#"$ROOT_DIR"/}"
-  rm -rf "$KAFKA_LIB"
-  # an absolute output directory: with -f, Maven resolves relative ones against bench/kafka/
-  mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIB" 2>&1 \
-    | sed 's/\x1b\[[0-9;]*m//g' >&2 || die "mvn dependency:copy-dependencies failed"
-  [ -f "$KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar" ] && [ -f "$KAFKA_LIB/kafka-tools-$KAFKA_VERSION.jar" ] \
-    || die "Kafka jars missing in $KAFKA_LIB after mvn"
-  echo "$KAFKA_VERSION" > "$KAFKA_LIB/.complete"
-}
-
-ensure_sluice_build() {
-  if compgen -G "$SLUICE_LIB/sluice-engine-*.jar" >/dev/null; then return 0; fi
-  log "no Sluice build in ${SLUICE_LIB#"$ROOT_DIR"/}: running 'mvn -q -B package -DskipTests' at the project root"
-  ( cd "$ROOT_DIR" && mvn -q -B -Dstyle.color=never package -DskipTests ) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2 \
-    || die "Sluice build failed"
-  compgen -G "$SLUICE_LIB/sluice-engine-*.jar" >/dev/null || die "no sluice-engine jar in $SLUICE_LIB after the build"
-}
-
-port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 # java with the Kafka tools classpath and logging (used for StorageTool, TopicCommand, perf tools)
 kafka_java() { "$JAVA" "${CLIENT_HEAP[@]}" "${PERF_FLAGS[@]}" -Dlog4j2.configurationFile="$LOG4J_CONF" -cp "$KAFKA_LIB/*" "$@"; }

@@ -6,11 +6,10 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-OUT=$BENCH_DIR/target/leveldb-1.23
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"   # TARGET, JAVA, die, log
+OUT=$TARGET/leveldb-1.23
 ARTIFACT=org.fusesource.leveldbjni:leveldbjni:1.8:zip:native-src   # the glue's C/C++ sources
-
-die() { echo "leveldb-1.23.sh: $*" >&2; exit 2; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 case "${1:-}" in
   -h|--help)
@@ -36,7 +35,7 @@ esac
 
 command -v g++ >/dev/null || die "needs a C++ compiler (Debian: apt-get install g++)"
 [ -f /usr/include/leveldb/db.h ] || die "needs LevelDB's headers and library (Debian: apt-get install libleveldb-dev)"
-JAVA_BIN=$(readlink -f "$(command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java")")
+JAVA_BIN=$(readlink -f "$(command -v "$JAVA")")
 JDK=$(dirname "$(dirname "$JAVA_BIN")")
 [ -f "$JDK/include/jni.h" ] || die "no jni.h under $JDK/include (set JAVA_HOME to a JDK)"
 

