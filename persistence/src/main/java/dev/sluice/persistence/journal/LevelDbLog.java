@@ -68,6 +68,8 @@ public final class LevelDbLog implements AutoCloseable {
   private static final byte HIGHEST = 'h';
   private static final byte[] INDEXED_UP_TO = {'g'};
   private static final WriteOptions INDEX_WRITE = new WriteOptions().sync(false);
+  /** LevelDB raises any smaller max_open_files to this (64 tables plus 10 other files). */
+  public static final int MIN_OPEN_FILES = 74;
 
   /** One journal entry to write: the entity's persistence id, its sequence number, the value. */
   public record Entry(String persistenceId, long sequenceNr, byte[] value) {}
@@ -75,9 +77,18 @@ public final class LevelDbLog implements AutoCloseable {
   /** One entry read back. */
   public record StoredEntry(long sequenceNr, byte[] value) {}
 
-  /** Tuning; {@code writeBufferBytes} is LevelDB's memtable size. */
+  /**
+   * Tuning. {@code writeBufferBytes} is LevelDB's memtable size, and so the size of the table
+   * files it writes; {@code maxOpenFiles} bounds the table files LevelDB keeps open, and so
+   * mapped into the process, at once (LevelDB keeps at least 64 open, whatever is asked).
+   */
   public record Settings(
-      FsyncPolicy fsync, int writeBufferBytes, long cacheBytes, boolean compression, int maxGroupBytes) {
+      FsyncPolicy fsync,
+      int writeBufferBytes,
+      long cacheBytes,
+      boolean compression,
+      int maxGroupBytes,
+      int maxOpenFiles) {
     public Settings {
       if (writeBufferBytes < 1 << 20) {
         throw new IllegalArgumentException("LevelDB write buffer must be at least 1 MiB, got " + writeBufferBytes);
@@ -85,10 +96,14 @@ public final class LevelDbLog implements AutoCloseable {
       if (maxGroupBytes < 1 << 16) {
         throw new IllegalArgumentException("group commit size must be at least 64 KiB, got " + maxGroupBytes);
       }
+      if (maxOpenFiles < MIN_OPEN_FILES) {
+        throw new IllegalArgumentException(
+            "LevelDB max open files must be at least " + MIN_OPEN_FILES + ", got " + maxOpenFiles);
+      }
     }
 
     public static Settings defaults(FsyncPolicy fsync) {
-      return new Settings(fsync, 64 << 20, 64L << 20, false, 8 << 20);
+      return new Settings(fsync, 8 << 20, 64L << 20, false, 8 << 20, MIN_OPEN_FILES);
     }
   }
 
@@ -144,6 +159,7 @@ public final class LevelDbLog implements AutoCloseable {
             .createIfMissing(true)
             .writeBufferSize(settings.writeBufferBytes())
             .cacheSize(settings.cacheBytes())
+            .maxOpenFiles(settings.maxOpenFiles())
             .compressionType(settings.compression() ? CompressionType.SNAPPY : CompressionType.NONE);
     Options indexOptions = new Options().createIfMissing(true).writeBufferSize(4 << 20).cacheSize(8L << 20);
     DB data = JniDBFactory.factory.open(dir.resolve("data").toFile(), dataOptions);

@@ -48,7 +48,8 @@ public final class SluiceJournal extends AsyncWriteJournal {
             (int) config.getBytes("leveldb.write-buffer-size").longValue(),
             config.getBytes("leveldb.cache-size"),
             config.getBoolean("leveldb.compression"),
-            (int) config.getBytes("max-group-commit-size").longValue());
+            (int) config.getBytes("max-group-commit-size").longValue(),
+            config.getInt("leveldb.max-open-files"));
     this.log = LevelDbLog.open(Path.of(config.getString("dir")), settings);
     this.serialization = SerializationExtension.get(context().system());
     JournalStores.get(context().system()).register(pluginId, log);

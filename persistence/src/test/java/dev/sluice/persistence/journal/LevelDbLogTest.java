@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class LevelDbLogTest {
 
   private LevelDbLog open(Path dir, FsyncPolicy fsync) throws Exception {
     // Small memtable and cache: tests open many logs; group size as in production.
-    LevelDbLog log = LevelDbLog.open(dir, new LevelDbLog.Settings(fsync, 1 << 20, 1L << 20, false, 8 << 20));
+    LevelDbLog log = LevelDbLog.open(dir, new LevelDbLog.Settings(fsync, 1 << 20, 1L << 20, false, 8 << 20, 1000));
     opened.add(log);
     return log;
   }
@@ -553,13 +554,62 @@ class LevelDbLogTest {
     IllegalArgumentException buffer =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new LevelDbLog.Settings(FsyncPolicy.NEVER, (1 << 20) - 1, 0, false, 1 << 16));
+            () -> new LevelDbLog.Settings(FsyncPolicy.NEVER, (1 << 20) - 1, 0, false, 1 << 16, 1000));
     assertTrue(buffer.getMessage().contains("write buffer"), buffer.getMessage());
     IllegalArgumentException group =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new LevelDbLog.Settings(FsyncPolicy.NEVER, 1 << 20, 0, false, (1 << 16) - 1));
+            () -> new LevelDbLog.Settings(FsyncPolicy.NEVER, 1 << 20, 0, false, (1 << 16) - 1, 1000));
     assertTrue(group.getMessage().contains("group commit"), group.getMessage());
+    IllegalArgumentException files =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new LevelDbLog.Settings(FsyncPolicy.NEVER, 1 << 20, 0, false, 1 << 16, LevelDbLog.MIN_OPEN_FILES - 1));
+    assertTrue(files.getMessage().contains("max open files"), files.getMessage());
+  }
+
+  /**
+   * LevelDB reads table files through memory maps that stay until the table leaves its table
+   * cache: with max-open-files at its minimum, reading back more tables than that keeps at most
+   * 64 of them mapped (with the default of 1000, every table read stays mapped).
+   */
+  @Test
+  void readingBackManyTablesKeepsAtMostSixtyFourOfThemMapped() throws Exception {
+    Path smaps = Path.of("/proc/self/smaps");
+    assumeTrue(Files.isReadable(smaps), "needs Linux /proc");
+    Path dir = tempDir.resolve("bounded");
+    LevelDbLog log =
+        LevelDbLog.open(dir, new LevelDbLog.Settings(FsyncPolicy.NEVER, 1 << 20, 1L << 20, false, 8 << 20, LevelDbLog.MIN_OPEN_FILES));
+    opened.add(log);
+    int entries = 2000; // 64 KiB each: 125 MiB, about 100 table files of the 1 MiB memtable
+    for (long seq = 1; seq <= entries; seq += 20) {
+      List<LevelDbLog.Entry> batch = new ArrayList<>();
+      for (long s = seq; s < seq + 20; s++) {
+        batch.add(new LevelDbLog.Entry("p", s, value("p", s, 64 * 1024)));
+      }
+      log.write(batch).get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+    long tables;
+    try (var files = Files.list(dir.resolve("data"))) {
+      tables = files.filter(f -> f.toString().endsWith(".sst") || f.toString().endsWith(".ldb")).count();
+    }
+    assertTrue(tables > 64, "the test needs more than 64 table files, has " + tables);
+    long read = 0;
+    for (long seq = 1; seq <= entries; seq += 100) {
+      for (LevelDbLog.StoredEntry e : log.read("p", seq, seq + 99, 100, Long.MAX_VALUE)) {
+        assertArrayEquals(value("p", e.sequenceNr(), 64 * 1024), e.value());
+        read++;
+      }
+    }
+    assertEquals(entries, read);
+    String dataDir = dir.resolve("data").toString();
+    long mapped =
+        Files.readAllLines(smaps).stream()
+            .filter(l -> l.contains(dataDir) && (l.endsWith(".sst") || l.endsWith(".ldb")))
+            .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+            .distinct()
+            .count();
+    assertTrue(mapped <= 64, mapped + " of " + tables + " table files mapped after reading them all");
   }
 
   @ParameterizedTest
