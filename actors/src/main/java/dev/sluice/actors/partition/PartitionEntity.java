@@ -18,6 +18,7 @@ import dev.sluice.persistence.partition.ProducerState;
 import dev.sluice.persistence.partition.RecentBatches;
 import dev.sluice.persistence.partition.TopicConfig;
 import dev.sluice.persistence.serialization.SluiceMessage;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -187,11 +188,12 @@ public final class PartitionEntity
   }
 
   /**
-   * Reply to {@link Fetch}: whole stored batches, in offset order. Each array holds one or more
-   * batches back to back (as a Fetch response carries them).
+   * Reply to {@link Fetch}: whole stored batches, in offset order. Each buffer holds one or more
+   * batches back to back (as a Fetch response carries them) between its position and limit; they
+   * are views of the cache or of what the journal read returned, so readers must not change them.
    */
   public record FetchResult(
-      PartitionError error, String message, long highWatermark, long logStartOffset, List<byte[]> batches)
+      PartitionError error, String message, long highWatermark, long logStartOffset, List<ByteBuffer> batches)
       implements SluiceMessage {
     public FetchResult {
       batches = batches == null ? List.of() : batches;
@@ -200,7 +202,7 @@ public final class PartitionEntity
     /** Every record of the returned batches at or after {@code fromOffset}. */
     public List<LogRecord> records(long fromOffset) {
       List<LogRecord> out = new ArrayList<>();
-      for (byte[] b : batches) {
+      for (ByteBuffer b : batches) {
         for (LogRecord r : RecordBatches.decode(b)) {
           if (r.offset() >= fromOffset) {
             out.add(r);
@@ -212,8 +214,8 @@ public final class PartitionEntity
 
     public int sizeInBytes() {
       int n = 0;
-      for (byte[] b : batches) {
-        n += b.length;
+      for (ByteBuffer b : batches) {
+        n += b.remaining();
       }
       return n;
     }
@@ -632,26 +634,26 @@ public final class PartitionEntity
     int i = state.index().indexOf(fetch.offset());
     BatchRef from = state.index().get(i);
     journal
-        .readBatchBytes(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), fetch.maxBytes())
+        .readBatchBuffers(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), fetch.maxBytes())
         .whenComplete(
-            (bytes, err) -> {
+            (batches, err) -> {
               if (err != null) {
                 ctx.getSystem().log().warn("Reading {} from offset {} failed", persistenceId, fetch.offset(), err);
                 fetch.replyTo().tell(new FetchResult(PartitionError.KAFKA_STORAGE_ERROR, err.toString(), hw, start, List.of()));
-              } else if (bytes.length == 0 || RecordBatches.baseOffset(bytes) > fetch.offset()) {
+              } else if (batches.isEmpty() || RecordBatches.baseOffset(batches.get(0)) > fetch.offset()) {
                 // retention removed it between the check and the read
                 fetch.replyTo().tell(new FetchResult(PartitionError.OFFSET_OUT_OF_RANGE, "offset " + fetch.offset() + " was deleted by retention", hw, start, List.of()));
               } else {
-                // the batches back to back in one array: served as they are
-                fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, List.of(bytes)));
+                // views of the journal entries: served as they are, uncopied
+                fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, batches));
               }
             });
   }
 
-  private static List<byte[]> bytesOf(List<BatchAppended> batches) {
-    List<byte[]> out = new ArrayList<>(batches.size());
+  private static List<ByteBuffer> bytesOf(List<BatchAppended> batches) {
+    List<ByteBuffer> out = new ArrayList<>(batches.size());
     for (BatchAppended b : batches) {
-      out.add(b.batch());
+      out.add(ByteBuffer.wrap(b.batch()));
     }
     return out;
   }

@@ -75,10 +75,21 @@ class PartitionSerializationTest {
     ser.verifySerialization(new PartitionEntity.OffsetResult(PartitionError.OFFSET_OUT_OF_RANGE, "m", -1, -1), true);
     ser.verifySerialization(new PartitionEntity.PartitionInfo(PartitionError.NONE, "t", 0, 1, 2, 3, 4, CONFIG), true);
     byte[] batch = RecordBatches.build(List.of(LogRecord.of(1, null, "v".getBytes(UTF_8))));
+    // a fetch carries views: of a cached array, and of a region inside a journal entry
+    byte[] entry = new byte[batch.length + 7];
+    System.arraycopy(batch, 0, entry, 5, batch.length);
+    java.nio.ByteBuffer region = java.nio.ByteBuffer.wrap(entry, 5, batch.length).slice();
     PartitionEntity.FetchResult f =
-        (PartitionEntity.FetchResult) ser.verifySerialization(new PartitionEntity.FetchResult(PartitionError.NONE, null, 9, 0, List.of(batch, batch)), false);
+        (PartitionEntity.FetchResult)
+            ser.verifySerialization(
+                new PartitionEntity.FetchResult(PartitionError.NONE, null, 9, 0, List.of(java.nio.ByteBuffer.wrap(batch), region)), false);
     assertEquals(2, f.batches().size());
-    assertArrayEquals(batch, f.batches().get(1));
+    for (java.nio.ByteBuffer b : f.batches()) {
+      byte[] got = new byte[b.remaining()];
+      b.duplicate().get(got);
+      assertArrayEquals(batch, got, "only the view's bytes travel");
+    }
+    assertEquals(2, f.records(0).size(), "the record of each of the two views");
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.sluice.engine.kafka;
 
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionError;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,7 +163,7 @@ final class FetchHandler implements ApiHandler {
       }
       int size = r.sizeInBytes();
       if (r.error() == PartitionError.NONE && size > 0 && (used == 0 || used + size <= budget)) {
-        pd.setRecords(MemoryRecords.readableRecords(concat(r.batches(), size)));
+        pd.setRecords(BatchRope.of(r.batches()));
         used += size;
       } else {
         pd.setRecords(MemoryRecords.EMPTY);
@@ -172,16 +171,5 @@ final class FetchHandler implements ApiHandler {
       topicResp.partitions().add(pd);
     }
     return resp;
-  }
-
-  private static ByteBuffer concat(List<byte[]> batches, int size) {
-    if (batches.size() == 1) {
-      return ByteBuffer.wrap(batches.get(0));
-    }
-    ByteBuffer buf = ByteBuffer.allocate(size);
-    for (byte[] b : batches) {
-      buf.put(b);
-    }
-    return buf.flip();
   }
 }

@@ -229,6 +229,11 @@ public final class RecordBatches {
     return ByteBuffer.wrap(batch).getLong(BASE_OFFSET_OFFSET);
   }
 
+  /** The base offset of the batch that starts at {@code batch}'s position. */
+  public static long baseOffset(ByteBuffer batch) {
+    return batch.getLong(batch.position() + BASE_OFFSET_OFFSET);
+  }
+
   public static long producerId(byte[] batch) {
     return ByteBuffer.wrap(batch).getLong(PRODUCER_ID_OFFSET);
   }
@@ -251,8 +256,16 @@ public final class RecordBatches {
 
   /** Decodes every record of the batch (decompressing if needed), with absolute offsets. */
   public static List<LogRecord> decode(byte[] batch) {
+    return decode(ByteBuffer.wrap(batch));
+  }
+
+  /**
+   * Decodes every record of the batches between {@code batches}' position and limit (its
+   * position is left as it was).
+   */
+  public static List<LogRecord> decode(ByteBuffer batches) {
     List<LogRecord> out = new ArrayList<>();
-    for (MutableRecordBatch b : MemoryRecords.readableRecords(ByteBuffer.wrap(batch)).batches()) {
+    for (MutableRecordBatch b : MemoryRecords.readableRecords(batches.duplicate()).batches()) {
       for (Record r : b) {
         List<LogRecord.Header> headers = new ArrayList<>(r.headers().length);
         for (org.apache.kafka.common.header.Header h : r.headers()) {

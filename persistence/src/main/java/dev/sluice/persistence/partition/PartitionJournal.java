@@ -4,6 +4,7 @@ import dev.sluice.persistence.journal.JournalEntryCodec;
 import dev.sluice.persistence.journal.JournalStores;
 import dev.sluice.persistence.journal.LevelDbLog;
 import dev.sluice.persistence.serialization.BatchAppendedSerializer;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -70,31 +71,26 @@ public final class PartitionJournal {
   }
 
   /**
-   * As {@link #readBatches}, but returns the stored batches back to back in one array (the form a
-   * Fetch response carries): each batch is copied once, from the journal entry into the result.
+   * As {@link #readBatches}, but returns each stored batch as a view of the journal entry it was
+   * read from (the form a Fetch response carries, uncopied; callers must not write to them).
    * Empty when nothing is stored in that range.
    */
-  public CompletionStage<byte[]> readBatchBytes(String persistenceId, long from, long to, int maxBytes) {
+  public CompletionStage<List<ByteBuffer>> readBatchBuffers(String persistenceId, long from, long to, int maxBytes) {
     return CompletableFuture.supplyAsync(
         () -> {
-          List<java.nio.ByteBuffer> regions = new ArrayList<>();
+          List<ByteBuffer> out = new ArrayList<>();
           long total = 0;
           for (LevelDbLog.StoredEntry entry : log().read(persistenceId, from, to, Long.MAX_VALUE, maxBytes + 64L * 1024)) {
             JournalEntryCodec.Decoded d = JournalEntryCodec.decode(entry.value());
             if (d.serializerId() != BatchAppendedSerializer.IDENTIFIER) {
               continue;
             }
-            java.nio.ByteBuffer batch = BatchAppendedSerializer.batchRegion(d.payload());
-            if (!regions.isEmpty() && total + batch.remaining() > maxBytes) {
+            ByteBuffer batch = BatchAppendedSerializer.batchRegion(d.payload());
+            if (!out.isEmpty() && total + batch.remaining() > maxBytes) {
               break;
             }
-            regions.add(batch);
+            out.add(batch);
             total += batch.remaining();
-          }
-          byte[] out = new byte[(int) total];
-          java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(out);
-          for (java.nio.ByteBuffer r : regions) {
-            buf.put(r);
           }
           return out;
         },
