@@ -103,7 +103,7 @@ public final class LevelDbLog implements AutoCloseable {
     }
 
     public static Settings defaults(FsyncPolicy fsync) {
-      return new Settings(fsync, 8 << 20, 64L << 20, false, 8 << 20, MIN_OPEN_FILES);
+      return new Settings(fsync, 16 << 20, 64L << 20, false, 8 << 20, MIN_OPEN_FILES);
     }
   }
 
