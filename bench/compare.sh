@@ -278,7 +278,8 @@ child_cpu_ms() {
   CHILD_MS=$total
 }
 
-# Globals set by measure(): M_RC M_WALL M_CLIENT_CPU M_BROKER_CPU M_OTHER_CPU M_RSS_PEAK M_RSS_NOW M_OUT M_ERR
+# Globals set by measure(): M_RC M_WALL M_CLIENT_CPU M_BROKER_CPU M_OTHER_CPU M_RSS_PEAK M_RSS_NOW
+# M_RSS_ANON M_RSS_FILE M_OUT M_ERR
 measure() {   # broker file-stem class args...
   local broker=$1 stem=$2 cls=$3; shift 3
   local pid=${BROKER_PID[$broker]} p0 p1 h0 h1 c0 c1 w0 w1
@@ -294,6 +295,8 @@ measure() {   # broker file-stem class args...
   w1=$EPOCHREALTIME; child_cpu_ms; c1=$CHILD_MS
   p1=$(proc_ticks "$pid"); h1=$(host_busy_ticks)
   M_RSS_PEAK=$(proc_status_mb "$pid" VmHWM); M_RSS_NOW=$(proc_status_mb "$pid" VmRSS)
+  # what RSS is made of now: anonymous memory (heap, native) and mapped files (page cache)
+  M_RSS_ANON=$(proc_status_mb "$pid" RssAnon); M_RSS_FILE=$(proc_status_mb "$pid" RssFile)
   read -r M_WALL M_CLIENT_CPU M_BROKER_CPU M_OTHER_CPU < <(awk -v w0="$w0" -v w1="$w1" -v c=$(( c1 - c0 )) \
       -v p=$(( p1 - p0 )) -v h=$(( h1 - h0 )) -v tck="$CLK_TCK" 'BEGIN {
         client = c / 1000; broker = p / tck; other = h / tck - broker - client
@@ -321,9 +324,9 @@ record_failure() {   # run broker scenario reason
 
 common_fields() {   # mb -> the broker/client measurement fields of a run line
   awk -v mb="$1" -v w="$M_WALL" -v c="$M_CLIENT_CPU" -v b="$M_BROKER_CPU" -v o="$M_OTHER_CPU" \
-      -v hwm="$M_RSS_PEAK" -v now="$M_RSS_NOW" 'BEGIN {
-    printf "mb=%.2f wall_s=%.2f client_cpu_s=%.2f broker_cpu_s=%.2f broker_cpu_s_per_mb=%.5f broker_rss_mb=%d broker_rss_now_mb=%d other_cpu_s=%.2f",
-      mb, w, c, b, (mb > 0 ? b / mb : 0), hwm, now, o }'
+      -v hwm="$M_RSS_PEAK" -v now="$M_RSS_NOW" -v anon="$M_RSS_ANON" -v file="$M_RSS_FILE" 'BEGIN {
+    printf "mb=%.2f wall_s=%.2f client_cpu_s=%.2f broker_cpu_s=%.2f broker_cpu_s_per_mb=%.5f broker_rss_mb=%d broker_rss_now_mb=%d broker_rss_anon_mb=%d broker_rss_file_mb=%d other_cpu_s=%.2f",
+      mb, w, c, b, (mb > 0 ? b / mb : 0), hwm, now, anon, file, o }'
 }
 
 run_producer() {   # run broker scenario topic records size acks [measured=1]
@@ -523,7 +526,7 @@ TOOL = {
     "e2e": ["avg_ms", "p50_ms", "p99_ms", "p999_ms"],
 }
 BROKER = ["broker_cpu_s", "broker_cpu_s_per_mb"]          # median and range
-PLAIN = ["broker_rss_mb", "broker_rss_now_mb", "client_cpu_s", "other_cpu_s", "wall_s"]   # median only
+PLAIN = ["broker_rss_mb", "broker_rss_now_mb", "broker_rss_anon_mb", "broker_rss_file_mb", "client_cpu_s", "other_cpu_s", "wall_s"]   # median only
 RATIO = {
     "producer": ["records_per_s", "mb_per_s", "p99_ms", "broker_cpu_s_per_mb", "broker_rss_mb"],
     "consumer": ["records_per_s", "mb_per_s", "fetch_records_per_s", "fetch_mb_per_s", "broker_cpu_s_per_mb", "broker_rss_mb"],
