@@ -489,11 +489,22 @@ class ClusterScriptIT {
     }
   }
 
-  /** The first of {@code n} consecutive loopback ports that are free now (a random start, so runs do not clash). */
+  /**
+   * The first of {@code n} consecutive loopback ports that are free now (a random start, so runs
+   * do not clash), below the kernel's ephemeral range: a port in that range can be taken by any
+   * outgoing connection (the nodes' own, the clients') between this check and the node's bind.
+   */
   static int freePortRange(int n) throws IOException {
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    int ephemeralLow = 32_768; // Linux's default when the range cannot be read
+    try {
+      ephemeralLow = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException unknown) {
+      // keep the default
+    }
+    int upper = Math.max(12_000, ephemeralLow) - n;
     for (int attempt = 0; attempt < 200; attempt++) {
-      int first = ThreadLocalRandom.current().nextInt(20_000, 60_000);
+      int first = ThreadLocalRandom.current().nextInt(10_000, upper);
       List<ServerSocket> held = new ArrayList<>();
       try {
         for (int i = 0; i < n; i++) {
