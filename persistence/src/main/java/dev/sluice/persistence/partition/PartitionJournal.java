@@ -41,39 +41,9 @@ public final class PartitionJournal {
 
   /**
    * Reads the batches stored under sequence numbers {@code from..to} (other events are skipped),
-   * stopping once {@code maxBytes} is reached (the first batch is always returned).
-   */
-  public CompletionStage<List<BatchAppended>> readBatches(String persistenceId, long from, long to, int maxBytes) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          List<BatchAppended> out = new ArrayList<>();
-          long total = 0;
-          for (LevelDbLog.StoredEntry entry : log().read(persistenceId, from, to, Long.MAX_VALUE, maxBytes + 64L * 1024)) {
-            JournalEntryCodec.Decoded d = JournalEntryCodec.decode(entry.value());
-            if (d.serializerId() != BatchAppendedSerializer.IDENTIFIER) {
-              continue;
-            }
-            BatchAppended b;
-            try {
-              b = BatchAppendedSerializer.read(d.payload());
-            } catch (java.io.NotSerializableException e) {
-              throw new IllegalStateException("unreadable batch at sequence " + entry.sequenceNr() + " of " + persistenceId + ": " + e.getMessage(), e);
-            }
-            if (!out.isEmpty() && total + b.sizeInBytes() > maxBytes) {
-              break;
-            }
-            out.add(b);
-            total += b.sizeInBytes();
-          }
-          return out;
-        },
-        blocking);
-  }
-
-  /**
-   * As {@link #readBatches}, but returns each stored batch as a view of the journal entry it was
-   * read from (the form a Fetch response carries, uncopied; callers must not write to them).
-   * Empty when nothing is stored in that range.
+   * stopping once {@code maxBytes} is reached (the first batch is always returned). Each batch is
+   * a view of the journal entry it was read from (the form a Fetch response carries, uncopied;
+   * callers must not write to them). Empty when nothing is stored in that range.
    */
   public CompletionStage<List<ByteBuffer>> readBatchBuffers(String persistenceId, long from, long to, int maxBytes) {
     return CompletableFuture.supplyAsync(
