@@ -50,7 +50,7 @@ Options:
   --tool-timeout S      kill a perf-tool run after S seconds (default 120 + records/2000)
   --keep-data           keep bench/target/{kafka,sluice}-data after the run (default: deleted)
   --sluice-opts "OPTS"  more JVM options for the Sluice node, after its heap and GC flags
-                        (e.g. -Dlibrary.leveldbjni.path=... for bench/leveldb-1.23.sh's build)
+                        (e.g. -Dsluice.leveldb.bundled=true: leveldbjni's bundled LevelDB)
   -h, --help            this text
 
 Example (smoke run, about 1 minute):   bench/compare.sh --records 20000 --runs 1

@@ -28,6 +28,7 @@ Options:
   --workload W      producer, consumer or both (default both)
   --records N       records per profiled run (default 1000000)
   --interval MS     sampling interval in ms of CPU time (default 2)
+  --sluice-opts O   more JVM options for the node (e.g. -Dsluice.leveldb.bundled=true)
   -h, --help        this text
 
 Uses the Kafka jars of bench/compare.sh and the Sluice build in cluster-config/target/lib
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
     --workload) WORKLOAD=${2:?}; shift ;;
     --records) RECORDS=${2:?}; shift ;;
     --interval) INTERVAL=${2:?}; shift ;;
+    --sluice-opts) SLUICE_OPTS="$SLUICE_OPTS ${2:?}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac

@@ -2,7 +2,7 @@ package dev.sluice.persistence.journal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-
+import dev.sluice.persistence.leveldb.LevelDbLibrary;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.fusesource.leveldbjni.JniDBFactory;
 import org.iq80.leveldb.CompressionType;
 import org.iq80.leveldb.DB;
 import org.iq80.leveldb.DBIterator;
@@ -162,17 +161,17 @@ public final class LevelDbLog implements AutoCloseable {
             .maxOpenFiles(settings.maxOpenFiles())
             .compressionType(settings.compression() ? CompressionType.SNAPPY : CompressionType.NONE);
     Options indexOptions = new Options().createIfMissing(true).writeBufferSize(4 << 20).cacheSize(8L << 20);
-    DB data = JniDBFactory.factory.open(dir.resolve("data").toFile(), dataOptions);
+    DB data = LevelDbLibrary.open(dir.resolve("data"), dataOptions);
     DB index;
     try {
-      index = JniDBFactory.factory.open(dir.resolve("index").toFile(), indexOptions);
+      index = LevelDbLibrary.open(dir.resolve("index"), indexOptions);
     } catch (IOException | RuntimeException e) {
       data.close();
       throw e;
     }
     try {
       long next = reconcile(data, index);
-      LOG.info("Opened journal {} (fsync={})", dir, settings.fsync().name().toLowerCase());
+      LOG.info("Opened journal {} (fsync={}) on {}", dir, settings.fsync().name().toLowerCase(), LevelDbLibrary.description());
       return new LevelDbLog(dir, settings, data, index, next);
     } catch (IOException | RuntimeException e) {
       index.close();

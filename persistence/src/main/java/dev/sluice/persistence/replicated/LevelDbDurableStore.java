@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.typesafe.config.Config;
 import dev.sluice.persistence.journal.FsyncPolicy;
+import dev.sluice.persistence.leveldb.LevelDbLibrary;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializer;
 import org.apache.pekko.serialization.Serializers;
-import org.fusesource.leveldbjni.JniDBFactory;
 import org.iq80.leveldb.DB;
 import org.iq80.leveldb.DBIterator;
 import org.iq80.leveldb.Options;
@@ -74,7 +74,7 @@ public final class LevelDbDurableStore extends AbstractActor {
     this.serialization = SerializationExtension.get(getContext().getSystem());
     Files.createDirectories(dir); // native LevelDB does not create missing parents
     Options options = new Options().createIfMissing(true).writeBufferSize(4 << 20).cacheSize(8L << 20);
-    this.db = JniDBFactory.factory.open(dir.toFile(), options);
+    this.db = LevelDbLibrary.open(dir, options);
     LOG.info("Opened durable distributed data {} (fsync={})", dir, fsync.name().toLowerCase());
   }
 
