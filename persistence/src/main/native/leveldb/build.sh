@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the LevelDB that Sluice's journal runs on: leveldbjni 1.8's own JNI sources (Maven
 # Central, org.fusesource.leveldbjni:leveldbjni:1.8:zip:native-src) linked against Debian's
-# LevelDB 1.23 (libleveldb-dev, static), with crc32c.cc (hardware CRC32C) in front of it and
+# LevelDB 1.23 (libleveldb-dev, static), with crc32c.cc (hardware CRC32C) in front of it,
+# table_reads.cc (table files read with pread, not mapped) and
 # Debian's libsnappy.so.1 beside it. Run by the persistence module's build (generate-resources);
 # the result goes into the module's jar, where LevelDbLibrary finds it at run time.
 #
@@ -49,7 +50,7 @@ done
 ZIP=$(compgen -G "$WORK/leveldbjni-*-native-src.zip" | head -n 1) || cannot "leveldbjni's native sources are missing in $WORK"
 
 # Up to date: same inputs, same output. Then nothing is downloaded or compiled.
-KEY=$(cat "$HERE/build.sh" "$HERE/crc32c.cc" "$ZIP" | sha256sum | cut -c1-16)
+KEY=$(cat "$HERE/build.sh" "$HERE/crc32c.cc" "$HERE/table_reads.cc" "$ZIP" | sha256sum | cut -c1-16)
 if [ -f "$OUT/libleveldbjni.so" ] && [ -f "$OUT/libsnappy.so.1" ] && [ "$(cat "$WORK/built.key" 2>/dev/null)" = "$KEY" ]; then
   say "up to date: $OUT"
   exit 0
@@ -89,6 +90,7 @@ say "compiling leveldbjni 1.8's JNI part against LevelDB $LEVELDB_VERSION"
 FLAGS=(-O2 -fPIC -DHAVE_CONFIG_H -I"$SRC" -I"$WORK/root/usr/include" -I"$JDK/include" -I"$JDK/include/linux")
 OBJ=$WORK/obj
 g++ "${FLAGS[@]}" -c "$HERE/crc32c.cc" -o "$OBJ/crc32c.o"
+g++ "${FLAGS[@]}" -c "$HERE/table_reads.cc" -o "$OBJ/table_reads.o"
 g++ "${FLAGS[@]}" -c "$SRC/leveldbjni.cpp" -o "$OBJ/leveldbjni.o"
 g++ "${FLAGS[@]}" -c "$SRC/leveldbjni_stats.cpp" -o "$OBJ/leveldbjni_stats.o"
 # the generated accessors read Slice's fields, which the fork had made public; same layout
@@ -109,6 +111,7 @@ leveldb=$LEVELDB_VERSION
 snappy=$SNAPPY_VERSION
 glue=$(basename "$ZIP" -native-src.zip)
 crc32c=sse4.2 where the CPU has it, else a table
+table-reads=pread
 INFO
 echo "$KEY" > "$WORK/built.key"
 say "built $OUT/libleveldbjni.so (LevelDB $LEVELDB_VERSION, snappy $SNAPPY_VERSION)"

@@ -21,6 +21,7 @@ import org.iq80.leveldb.CompressionType;
 import org.iq80.leveldb.DB;
 import org.iq80.leveldb.DBIterator;
 import org.iq80.leveldb.Options;
+import org.iq80.leveldb.ReadOptions;
 import org.iq80.leveldb.WriteBatch;
 import org.iq80.leveldb.WriteOptions;
 import org.slf4j.Logger;
@@ -67,6 +68,12 @@ public final class LevelDbLog implements AutoCloseable {
   private static final byte HIGHEST = 'h';
   private static final byte[] INDEXED_UP_TO = {'g'};
   private static final WriteOptions INDEX_WRITE = new WriteOptions().sync(false);
+  /**
+   * Entry reads bypass LevelDB's block cache: a batch is read back by its consumers, mostly
+   * once each and in order, and then sits in the OS page cache anyway; caching its block too
+   * would copy it into native memory and evict something as often as it helps.
+   */
+  private static final ReadOptions DATA_READ = new ReadOptions().fillCache(false);
   /** LevelDB raises any smaller max_open_files to this (64 tables plus 10 other files). */
   public static final int MIN_OPEN_FILES = 74;
 
@@ -78,8 +85,8 @@ public final class LevelDbLog implements AutoCloseable {
 
   /**
    * Tuning. {@code writeBufferBytes} is LevelDB's memtable size, and so the size of the table
-   * files it writes; {@code maxOpenFiles} bounds the table files LevelDB keeps open, and so
-   * mapped into the process, at once (LevelDB keeps at least 64 open, whatever is asked).
+   * files it writes; {@code maxOpenFiles} bounds the table files LevelDB keeps open (and so, on
+   * the bundled LevelDB, which reads through mmap, mapped) at once (at least 64, whatever is asked).
    */
   public record Settings(
       FsyncPolicy fsync,
@@ -311,7 +318,7 @@ public final class LevelDbLog implements AutoCloseable {
           break;
         }
         long global = ByteBuffer.wrap(kv.getValue()).getLong();
-        byte[] value = data.get(dataKey(global, persistenceId, seq));
+        byte[] value = data.get(dataKey(global, persistenceId, seq), DATA_READ);
         if (value == null) {
           continue; // deleted between the index read and this one
         }
