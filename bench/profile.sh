@@ -21,11 +21,12 @@ with the same workloads (not profiled), then profiles it (async-profiler, CPU sa
 thread) while Kafka's perf tools run:
   producer  ProducerPerformance, 6 partitions, N x 1000 B, acks=1, linger.ms=5
   consumer  ConsumerPerformance, a new group reading those N records back
+  e2e       EndToEndLatency, N/100 (at most 10000) x 100 B, acks=1: one record at a time
 Prints one PROFILE line per workload and CPU category, and keeps the raw profile
 (collapsed stacks, one line per stack) in bench/target/profile-<stamp>/.
 
 Options:
-  --workload W      producer, consumer or both (default both)
+  --workload W      producer, consumer, both (default) or e2e
   --records N       records per profiled run (default 1000000)
   --interval MS     sampling interval in ms of CPU time (default 2)
   --sluice-opts O   more JVM options for the node (e.g. -Dsluice.leveldb.bundled=true)
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-case "$WORKLOAD" in producer|consumer|both) ;; *) die "--workload must be producer, consumer or both" ;; esac
+case "$WORKLOAD" in producer|consumer|both|e2e) ;; *) die "--workload must be producer, consumer, both or e2e" ;; esac
 [[ $RECORDS =~ ^[0-9]+$ ]] && [ "$RECORDS" -ge 1000 ] || die "--records needs a whole number >= 1000"
 [[ $INTERVAL =~ ^[0-9]+$ ]] && [ "$INTERVAL" -ge 1 ] || die "--interval needs a whole number of ms >= 1"
 
@@ -145,7 +146,9 @@ profiled() {   # workload command...
   "$@" > "$OUT/$wl.log" 2>&1 || { asprof stop "$NODE_PID" >/dev/null 2>&1 || true; die "$wl run failed (see $OUT/$wl.log)"; }
   t1=$(date +%s.%N); c1=$(cpu_ticks)
   asprof stop -o collapsed -f "$file" "$NODE_PID" >> "$OUT/$wl-asprof.log" 2>&1 || die "async-profiler stop failed"
-  if [ "$wl" = producer ]; then
+  if [ "$wl" = e2e ]; then
+    rate=$(sed -nE 's/^Avg latency: ([0-9.]+) ms.*/avg=\1ms/p' "$OUT/$wl.log" | tail -n 1)
+  elif [ "$wl" = producer ]; then
     rate=$(grep -E 'records sent, ' "$OUT/$wl.log" | tail -n 1 | sed -E 's/.*records sent, ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\).*/\2MB\/s/')
   else
     line=$(grep -E '^[0-9]{4}-' "$OUT/$wl.log" | tail -n 1)
@@ -155,6 +158,18 @@ profiled() {   # workload command...
     "$(echo "scale=2; ($c1 - $c0) / $TICK" | bc | xargs printf '%.2f')" "$rate" | tee -a "$OUT/summary.txt"
 }
 
+if [ "$WORKLOAD" = e2e ]; then
+  E2E=$(( RECORDS / 100 )); [ "$E2E" -le 10000 ] || E2E=10000
+  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" --create --topic prof-e2e \
+    --partitions 1 --replication-factor 1 >> "$OUT/topics.log" 2>&1 || die "creating a topic failed (see $OUT/topics.log)"
+  e2e() { tool org.apache.kafka.tools.EndToEndLatency --bootstrap-server "127.0.0.1:$PORT" --topic prof-e2e \
+    --num-records "$1" --producer-acks 1 --record-size 100; }
+  e2e 2000 >> "$OUT/warm.log" 2>&1 || die "e2e warm-up failed (see $OUT/warm.log)"
+  log "profiling end-to-end latency: $E2E x 100 B, one at a time"
+  profiled e2e e2e "$E2E"
+  log "raw profiles and logs: ${OUT#"$ROOT_DIR"/}/"
+  exit 0
+fi
 if [ "$WORKLOAD" != consumer ]; then
   log "profiling the producer: $RECORDS x 1000 B into 6 partitions"
   profiled producer produce prof-p6 "$RECORDS"
