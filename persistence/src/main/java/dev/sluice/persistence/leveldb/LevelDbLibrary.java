@@ -3,10 +3,18 @@ package dev.sluice.persistence.leveldb;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -28,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * same file format, so a data directory moves freely between them.
  *
  * <p>The library is chosen once per JVM, on the first call of {@link #factory()}: the files are
- * copied from the jar to a temporary directory, leveldbjni's loader is pointed at it (its
- * {@code library.leveldbjni.path} property), and the copies are deleted once loaded. A path the
+ * copied from the jar to a directory under {@code java.io.tmpdir} named after their content
+ * (reused by later JVMs of the same build), and leveldbjni's loader is pointed at it (its
+ * {@code library.leveldbjni.path} property). A path the
  * user set with that property is left alone, and {@code -Dsluice.leveldb.bundled=true} keeps
  * leveldbjni's bundled LevelDB. Thread-safe.
  */
@@ -106,7 +115,6 @@ public final class LevelDbLibrary {
     } finally {
       if (extracted != null) {
         System.clearProperty(PATH_PROPERTY);
-        deleteQuietly(extracted); // a loaded library stays mapped after its file is gone
       }
     }
     String loadedFrom = mappedJniLibrary().orElse("");
@@ -143,21 +151,69 @@ public final class LevelDbLibrary {
     return os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
   }
 
+  /**
+   * The library's files in {@code java.io.tmpdir/sluice-leveldb-<digest of their content>}: one
+   * directory per build, shared by every JVM that runs it and kept (so profilers can read its
+   * symbols), written to a private directory first and moved into place whole. A directory of
+   * that name that is not this user's alone, or holds other bytes, is not used.
+   */
   private static Path extract() throws IOException {
-    Path dir = Files.createTempDirectory("sluice-leveldb-");
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    MessageDigest sha;
     try {
-      for (String file : FILES) {
-        try (InputStream in = LevelDbLibrary.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + file)) {
-          if (in == null) {
-            throw new IOException(RESOURCE_DIR + file + " is missing from the jar");
-          }
-          Files.copy(in, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IOException(e);
+    }
+    for (String file : FILES) {
+      try (InputStream in = LevelDbLibrary.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + file)) {
+        if (in == null) {
+          throw new IOException(RESOURCE_DIR + file + " is missing from the jar");
+        }
+        byte[] bytes = in.readAllBytes();
+        sha.update(bytes);
+        files.put(file, bytes);
+      }
+    }
+    String digest = HexFormat.of().formatHex(sha.digest(), 0, 8);
+    Path shared = Path.of(System.getProperty("java.io.tmpdir")).resolve("sluice-leveldb-" + digest);
+    if (holds(shared, files)) {
+      return shared;
+    }
+    Path staging = Files.createTempDirectory("sluice-leveldb-"); // rwx------
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      Files.write(staging.resolve(f.getKey()), f.getValue());
+    }
+    try {
+      Files.move(staging, shared, StandardCopyOption.ATOMIC_MOVE);
+      return shared;
+    } catch (IOException raced) {
+      // another JVM moved its copy first, or the name is taken: use that copy if it is good,
+      // else this JVM's own
+      if (holds(shared, files)) {
+        deleteQuietly(staging);
+        return shared;
+      }
+      return staging;
+    }
+  }
+
+  private static boolean holds(Path dir, Map<String, byte[]> files) {
+    try {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+          || !Files.getOwner(dir).getName().equals(System.getProperty("user.name"))
+          || !Files.getPosixFilePermissions(dir).equals(PosixFilePermissions.fromString("rwx------"))) {
+        return false;
+      }
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        Path file = dir.resolve(f.getKey());
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Arrays.equals(Files.readAllBytes(file), f.getValue())) {
+          return false;
         }
       }
-      return dir;
-    } catch (IOException e) {
-      deleteQuietly(dir);
-      throw e;
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
     }
   }
 
