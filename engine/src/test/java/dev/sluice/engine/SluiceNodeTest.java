@@ -56,6 +56,36 @@ class SluiceNodeTest {
     }
   }
 
+  /**
+   * A node whose partitions journal to another plugin (Pekko's own LevelDB journal, as the
+   * partition-log benchmark compares) starts and appends: the start waits only for Sluice's.
+   */
+  @Test
+  void aNodeStartsOnPekkosOwnLevelDbJournal() throws Exception {
+    Path stock = dataDir.resolve("stock-journal");
+    Files.createDirectories(stock);
+    Path conf = dataDir.resolve("stock.conf");
+    Files.writeString(
+        conf,
+        "pekko.persistence.journal.plugin = \"pekko.persistence.journal.leveldb\"\n"
+            + "pekko.persistence.journal.leveldb.dir = \"" + stock + "\"\n"
+            + "pekko.persistence.journal.leveldb.native = on\n");
+    NodeSettings settings =
+        new NodeSettings(dataDir.resolve("node"), java.util.OptionalInt.empty(), java.util.OptionalInt.of(0), java.util.OptionalInt.of(0), java.util.Optional.of(conf));
+    try (SluiceNode node = SluiceNode.start(settings)) {
+      TopicRegistry.TopicResult created =
+          await(node.registry().<TopicRegistry.TopicResult>ask(r -> new TopicRegistry.CreateTopic("stock", 1, Map.of(), r), ASK));
+      assertEquals(TopicError.NONE, created.error(), created.message());
+      PartitionEntity.AppendResult appended =
+          await(node.partition("stock", 0).<PartitionEntity.AppendResult>ask(
+              r -> PartitionEntity.Append.of(List.of(LogRecord.of(1, null, "x".getBytes(UTF_8))), r), ASK));
+      assertEquals(PartitionError.NONE, appended.error(), appended.message());
+    }
+    try (var files = Files.list(stock)) {
+      assertTrue(files.findAny().isPresent(), "the append went to Pekko's journal in " + stock);
+    }
+  }
+
   @Test
   void aDataDirectoryKeepsItsNodeIdAndServesOneNodeAtATime() throws Exception {
     try (SluiceNode node = SluiceNode.start(NodeSettings.of(dataDir).withNodeId(7).withClusterPort(0).withKafkaPort(0))) {

@@ -79,13 +79,18 @@ public final class PartitionJournal {
   /**
    * Starts the journal plugin if no entity of this node has used it yet (Pekko starts plugins on
    * first use) and completes once its log is open: a node that holds no partition yet can then
-   * receive a copy of one.
+   * receive a copy of one. Another journal plugin (Pekko's own, for a comparison) is started and
+   * not waited for: it has no log here, and only the read side needs one.
    */
   public CompletionStage<Void> ensureStarted() {
     if (JournalStores.get(system).log(journalPluginId).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
     org.apache.pekko.persistence.Persistence.get(system).journalFor(journalPluginId, com.typesafe.config.ConfigFactory.empty());
+    String pluginClass = system.settings().config().getString(journalPluginId + ".class");
+    if (!pluginClass.equals(dev.sluice.persistence.journal.SluiceJournal.class.getName())) {
+      return CompletableFuture.completedFuture(null);
+    }
     return CompletableFuture.runAsync(
         () -> {
           long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
