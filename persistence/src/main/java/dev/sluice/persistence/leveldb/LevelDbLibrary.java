@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * <p>The library is chosen once per JVM, on the first call of {@link #factory()}: the files are
  * copied from the jar to a directory under {@code java.io.tmpdir} named after their content
  * (reused by later JVMs of the same build), and leveldbjni's loader is pointed at it (its
- * {@code library.leveldbjni.path} property). A path the
- * user set with that property is left alone, and {@code -Dsluice.leveldb.bundled=true} keeps
- * leveldbjni's bundled LevelDB. Thread-safe.
+ * {@code library.leveldbjni.path} property). A path the user set with that property is left
+ * alone, and {@code -Dsluice.leveldb.bundled=true} keeps leveldbjni's bundled LevelDB.
+ * Thread-safe.
  */
 public final class LevelDbLibrary {
   private static final Logger LOG = LoggerFactory.getLogger(LevelDbLibrary.class);
