@@ -168,7 +168,10 @@ class ClusterScriptIT {
           }
         });
       }
-      assertEquals(2, onThree.size());
+      // round-robin over the nodes the registry saw Up when the topic was created: 2 of 6 when
+      // that was all three; one CI run got 3 (a race with the brokers the metadata lists). The
+      // test needs some partitions on node 3 and some elsewhere, however many.
+      assertTrue(!onThree.isEmpty() && onThree.size() < 6, "partitions on node 3: " + onThree);
 
       // the load: 4,000 records round-robin, acks=1; every acknowledgement is remembered
       java.util.concurrent.ConcurrentLinkedQueue<long[]> acked = new java.util.concurrent.ConcurrentLinkedQueue<>();

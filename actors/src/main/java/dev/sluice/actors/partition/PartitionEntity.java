@@ -26,6 +26,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -79,7 +80,7 @@ public final class PartitionEntity
   /** Commands of a partition. */
   public sealed interface Command extends SluiceMessage
       permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, RetentionTick,
-          WaitExpired, FlushAppends, PassivateIfUnknown, BeginCopy, ReadRaw, Fence {}
+          WaitExpired, FlushAppends, ReadAheadFrom, PassivateIfUnknown, BeginCopy, ReadRaw, Fence {}
 
   /** Creates the partition (idempotent for the same topic id). */
   /**
@@ -138,6 +139,12 @@ public final class PartitionEntity
   enum FlushAppends implements Command {
     INSTANCE
   }
+
+  /**
+   * Sent to itself once a fetch served from the journal is answered: read up to {@code maxBytes}
+   * from {@code offset} (where that fetch ended) for the consumer's next fetch.
+   */
+  record ReadAheadFrom(long offset, int maxBytes) implements Command {}
 
   // ---- moving a partition to another node (see PartitionReplica) ------------------------------
 
@@ -276,7 +283,14 @@ public final class PartitionEntity
 
   // ---- behaviour -----------------------------------------------------------------------------
 
-  private record PendingFetch(long offset, int maxBytes, int minBytes, ActorRef<FetchResult> replyTo) {}
+  /** {@code readAhead}: a consumer's fetch, after which the next one is likely to follow on. */
+  private record PendingFetch(long offset, int maxBytes, int minBytes, boolean readAhead, ActorRef<FetchResult> replyTo) {}
+
+  /**
+   * Read-aheads held at once per partition (consumers of several groups catching up on the same
+   * partition each have theirs); the oldest is dropped beyond that.
+   */
+  private static final int MAX_READ_AHEADS = 4;
 
   private final String persistenceId;
   private final ActorContext<Command> ctx;
@@ -292,6 +306,8 @@ public final class PartitionEntity
   private boolean flushScheduled;
   private long nextFetchId;
   private long deleteRequestedUpTo;
+  // journal reads started before they were asked for: offset -> the batches from that offset on
+  private final LinkedHashMap<Long, CompletionStage<List<ByteBuffer>>> readAheads = new LinkedHashMap<>();
 
   private PartitionEntity(
       String entityId,
@@ -380,6 +396,7 @@ public final class PartitionEntity
         .onCommand(RetentionTick.class, (state, cmd) -> enforceRetention(state, null))
         .onCommand(WaitExpired.class, this::onWaitExpired)
         .onCommand(FlushAppends.class, this::onFlushAppends)
+        .onCommand(ReadAheadFrom.class, this::onReadAheadFrom)
         .onCommand(BeginCopy.class, this::onBeginCopy)
         .onCommand(ReadRaw.class, this::onReadRaw)
         .onCommand(Fence.class, this::onFence)
@@ -572,7 +589,7 @@ public final class PartitionEntity
                   state,
                   "offset " + cmd.offset() + " is outside [" + state.logStartOffset() + ", " + state.nextOffset() + "]"));
     }
-    PendingFetch fetch = new PendingFetch(cmd.offset(), cmd.maxBytes(), Math.max(1, cmd.minBytes()), cmd.replyTo());
+    PendingFetch fetch = new PendingFetch(cmd.offset(), cmd.maxBytes(), Math.max(1, cmd.minBytes()), true, cmd.replyTo());
     if (cmd.maxWaitMs() > 0 && bytesFrom(state, cmd.offset()) < fetch.minBytes()) {
       long id = nextFetchId++;
       waiting.put(id, fetch);
@@ -631,11 +648,14 @@ public final class PartitionEntity
       fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, bytesOf(cached)));
       return;
     }
-    int i = state.index().indexOf(fetch.offset());
-    BatchRef from = state.index().get(i);
-    journal
-        .readBatchBuffers(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), fetch.maxBytes())
-        .whenComplete(
+    CompletionStage<List<ByteBuffer>> ahead = readAheads.remove(fetch.offset());
+    CompletionStage<List<ByteBuffer>> read =
+        ahead != null
+            ? ahead.thenApply(batches -> upTo(batches, fetch.maxBytes()))
+            : readJournal(state, fetch.offset(), fetch.maxBytes());
+    ActorRef<Command> self = ctx.getSelf();
+    int readAheadBytes = (int) Math.min(settings.readAheadBytes(), fetch.maxBytes());
+    read.whenComplete(
             (batches, err) -> {
               if (err != null) {
                 ctx.getSystem().log().warn("Reading {} from offset {} failed", persistenceId, fetch.offset(), err);
@@ -644,10 +664,51 @@ public final class PartitionEntity
                 // retention removed it between the check and the read
                 fetch.replyTo().tell(new FetchResult(PartitionError.OFFSET_OUT_OF_RANGE, "offset " + fetch.offset() + " was deleted by retention", hw, start, List.of()));
               } else {
+                // before the reply, so it is queued before the consumer's next fetch can be
+                if (fetch.readAhead() && readAheadBytes > 0) {
+                  self.tell(new ReadAheadFrom(RecordBatches.nextOffsetAfter(batches.get(batches.size() - 1)), readAheadBytes));
+                }
                 // views of the journal entries: served as they are, uncopied
                 fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, batches));
               }
             });
+  }
+
+  /** The batches stored from the one containing {@code offset}, about {@code maxBytes} of them. */
+  private CompletionStage<List<ByteBuffer>> readJournal(PartitionState state, long offset, int maxBytes) {
+    BatchRef from = state.index().get(state.index().indexOf(offset));
+    return journal.readBatchBuffers(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), maxBytes);
+  }
+
+  /** The leading batches within {@code maxBytes} (the first one always), as a fetch returns them. */
+  private static List<ByteBuffer> upTo(List<ByteBuffer> batches, int maxBytes) {
+    long total = 0;
+    for (int n = 0; n < batches.size(); n++) {
+      total += batches.get(n).remaining();
+      if (n > 0 && total > maxBytes) {
+        return batches.subList(0, n);
+      }
+    }
+    return batches;
+  }
+
+  /**
+   * Starts the read of what follows a fetch served from the journal, unless nothing follows it
+   * yet, the cache holds it, or the log stopped serving here.
+   */
+  private ReplyEffect<PartitionEvent, PartitionState> onReadAheadFrom(PartitionState state, ReadAheadFrom cmd) {
+    if (state.exists()
+        && !state.fenced()
+        && cmd.offset() >= state.logStartOffset()
+        && cmd.offset() < state.highWatermark()
+        && !readAheads.containsKey(cmd.offset())
+        && recent.from(cmd.offset(), 1) == null) {
+      if (readAheads.size() >= MAX_READ_AHEADS) {
+        readAheads.remove(readAheads.keySet().iterator().next());
+      }
+      readAheads.put(cmd.offset(), readJournal(state, cmd.offset(), cmd.maxBytes()));
+    }
+    return Effect().noReply();
   }
 
   private static List<ByteBuffer> bytesOf(List<BatchAppended> batches) {
@@ -690,7 +751,7 @@ public final class PartitionEntity
                       return Behaviors.stopped();
                     })
                 .build());
-    serve(state, new PendingFetch(ref.baseOffset(), 1, 1, adapter));
+    serve(state, new PendingFetch(ref.baseOffset(), 1, 1, false, adapter));
     return Effect().noReply();
   }
 
@@ -740,7 +801,14 @@ public final class PartitionEntity
     String reason =
         "retention (retention.ms=" + state.config().retentionMs() + ", retention.bytes=" + state.config().retentionBytes() + ")";
     ctx.getLog().info("{}: log start offset {} -> {} by {}", persistenceId, state.logStartOffset(), newStart, reason);
-    var effect = Effect().persist(new LogTruncated(newStart, reason)).thenRun(s -> recent.evictBelow(s.logStartOffset()));
+    var effect =
+        Effect()
+            .persist(new LogTruncated(newStart, reason))
+            .thenRun(
+                s -> {
+                  recent.evictBelow(s.logStartOffset());
+                  readAheads.clear();
+                });
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, s -> Ack.OK);
   }
 
@@ -786,6 +854,7 @@ public final class PartitionEntity
   /** The log here stopped serving (deleted, or moved away): empties the cache, answers every waiting fetch. */
   private void failWaiters(PartitionState state, PartitionError error, String message) {
     recent.clear();
+    readAheads.clear();
     for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Long, PendingFetch> w = it.next();
       timers.cancel(w.getKey());

@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param journalPluginId the Sluice journal plugin the read side reads from
  * @param unknownPartitionIdle how long a partition that does not exist (asked about by a client)
  *     stays up before it stops
+ * @param readAheadBytes after a fetch served from the journal, how much of what follows it the
+ *     partition reads before it is asked for (0: no read-ahead)
  */
 public record PartitionSettings(
     long cacheBytes,
@@ -20,11 +22,15 @@ public record PartitionSettings(
     Duration retentionCheckInterval,
     Duration maxFetchWait,
     String journalPluginId,
-    Duration unknownPartitionIdle) {
+    Duration unknownPartitionIdle,
+    long readAheadBytes) {
 
   public PartitionSettings {
     if (cacheBytes < 0) {
       throw new IllegalArgumentException("sluice.partition.cache-size must be >= 0, got " + cacheBytes);
+    }
+    if (readAheadBytes < 0 || readAheadBytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("sluice.partition.read-ahead must be between 0 and 2 GiB, got " + readAheadBytes);
     }
     if (snapshotEvery < 1) {
       throw new IllegalArgumentException("sluice.partition.snapshot-every must be >= 1, got " + snapshotEvery);
@@ -42,6 +48,7 @@ public record PartitionSettings(
         c.getDuration("retention-check-interval"),
         c.getDuration("max-fetch-wait"),
         root.getString("pekko.persistence.journal.plugin"),
-        c.getDuration("unknown-partition-idle"));
+        c.getDuration("unknown-partition-idle"),
+        c.getBytes("read-ahead"));
   }
 }

@@ -62,6 +62,7 @@ class PartitionSerializationTest {
     ser.verifySerialization(new PartitionEntity.RetentionTick(), true);
     ser.verifySerialization(new PartitionEntity.WaitExpired(7), true);
     ser.verifySerialization(PartitionEntity.FlushAppends.INSTANCE, true);
+    ser.verifySerialization(new PartitionEntity.ReadAheadFrom(42, 1 << 20), true);
     ser.verifySerialization(new PartitionEntity.PassivateIfUnknown(), true);
     byte[] batch = RecordBatches.build(List.of(LogRecord.of(1, "k".getBytes(UTF_8), "v".getBytes(UTF_8))));
     PartitionEntity.Append append = (PartitionEntity.Append) ser.verifySerialization(new PartitionEntity.Append(batch, app.getRef()), false);
