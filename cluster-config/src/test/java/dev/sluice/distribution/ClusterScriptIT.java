@@ -80,16 +80,12 @@ class ClusterScriptIT {
       String node2 = "127.0.0.1:" + (kafkaBase + 1);
       String node3 = "127.0.0.1:" + (kafkaBase + 2);
 
-      // topic created through node 2: 6 partitions, 2 led by each node
-      Map<Integer, Integer> leaders;
+      // topic created through node 2: 6 partitions, 2 led by each node (createOnEveryNode checks)
       String spread;
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node2))) {
         awaitBrokers(admin, NODES);
         spread = createOnEveryNode(admin, "spread");
-        leaders = leadersOf(admin, spread);
       }
-      Map<Integer, Long> perNode = leaders.values().stream().collect(Collectors.groupingBy(n -> n, TreeMap::new, Collectors.counting()));
-      assertEquals(Map.of(1, 2L, 2, 2L, 3, 2L), perNode, "6 partitions, 2 led by each node: " + leaders);
 
       // 300 records produced through node 3, read back through node 1
       Map<Integer, Integer> acked = produce(node3, spread, 300);
@@ -166,7 +162,6 @@ class ClusterScriptIT {
           }
         });
       }
-      assertEquals(2, onThree.size(), "partitions on node 3: " + onThree);
 
       // the load: 4,000 records round-robin, acks=1; every acknowledgement is remembered
       java.util.concurrent.ConcurrentLinkedQueue<long[]> acked = new java.util.concurrent.ConcurrentLinkedQueue<>();

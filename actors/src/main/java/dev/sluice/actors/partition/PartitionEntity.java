@@ -643,12 +643,13 @@ public final class PartitionEntity
       fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, List.of()));
       return;
     }
+    // taken before the cache is asked: one the cache has caught up with is not kept for nothing
+    CompletionStage<List<ByteBuffer>> ahead = readAheads.remove(fetch.offset());
     List<BatchAppended> cached = recent.from(fetch.offset(), fetch.maxBytes());
     if (cached != null) {
       fetch.replyTo().tell(new FetchResult(PartitionError.NONE, null, hw, start, bytesOf(cached)));
       return;
     }
-    CompletionStage<List<ByteBuffer>> ahead = readAheads.remove(fetch.offset());
     CompletionStage<List<ByteBuffer>> read =
         ahead != null
             ? ahead.thenApply(batches -> upTo(batches, fetch.maxBytes()))

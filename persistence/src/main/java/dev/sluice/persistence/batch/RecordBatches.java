@@ -38,7 +38,6 @@ public final class RecordBatches {
 
   private static final int BASE_OFFSET_OFFSET = 0;
   private static final int LENGTH_OFFSET = 8;
-  private static final int LOG_OVERHEAD = 12; // base offset and length: what the length does not count
   private static final int MAGIC_OFFSET = 16;
   private static final int MAX_TIMESTAMP_OFFSET = 35;
   private static final int PRODUCER_ID_OFFSET = 43;
@@ -240,11 +239,9 @@ public final class RecordBatches {
    * between its position and limit (whole v2 batches, as a fetch serves them).
    */
   public static long nextOffsetAfter(ByteBuffer batches) {
-    int p = batches.position();
     long next = -1;
-    while (p + DefaultRecordBatch.RECORD_BATCH_OVERHEAD <= batches.limit()) {
-      next = batches.getLong(p + BASE_OFFSET_OFFSET) + batches.getInt(p + LAST_OFFSET_DELTA_OFFSET) + 1;
-      p += LOG_OVERHEAD + batches.getInt(p + LENGTH_OFFSET);
+    for (MutableRecordBatch b : MemoryRecords.readableRecords(batches.duplicate()).batches()) {
+      next = b.nextOffset();
     }
     if (next < 0) {
       throw new IllegalArgumentException("no whole record batch between position " + batches.position() + " and limit " + batches.limit());

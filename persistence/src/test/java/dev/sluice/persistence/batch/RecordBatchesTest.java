@@ -129,6 +129,20 @@ class RecordBatchesTest {
   }
 
   @Test
+  void nextOffsetAfterIsPastTheLastRecordOfTheLastBatch() {
+    byte[] first = RecordBatches.build(List.of(LogRecord.of(1, null, new byte[10]), LogRecord.of(2, null, new byte[10])));
+    byte[] second = RecordBatches.build(List.of(LogRecord.of(3, null, new byte[10]), LogRecord.of(4, null, new byte[10]), LogRecord.of(5, null, new byte[10])));
+    RecordBatches.assignBaseOffset(first, 40);
+    RecordBatches.assignBaseOffset(second, 42);
+    assertEquals(42, RecordBatches.nextOffsetAfter(ByteBuffer.wrap(first)));
+    ByteBuffer both = ByteBuffer.allocate(7 + first.length + second.length);
+    both.put(new byte[7]).put(first).put(second).flip().position(7); // read from its position on
+    assertEquals(45, RecordBatches.nextOffsetAfter(both));
+    assertEquals(7, both.position(), "the buffer is left as it was");
+    assertThrows(IllegalArgumentException.class, () -> RecordBatches.nextOffsetAfter(ByteBuffer.allocate(0)));
+  }
+
+  @Test
   void buildRejectsAnEmptyList() {
     assertThrows(IllegalArgumentException.class, () -> RecordBatches.build(List.of()));
   }
