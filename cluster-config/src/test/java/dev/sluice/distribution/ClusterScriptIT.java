@@ -68,7 +68,7 @@ class ClusterScriptIT {
       }
       start.assertExit(0, base);
       assertEquals(NODES, pids.size(), "a PID file per node: " + pids);
-      assertTrue(start.out.contains("all 3 node(s) are Up in the cluster"), start.out);
+      assertTrue(start.out.contains("all 3 node(s) are up, and each sees the others"), start.out);
 
       // a second start of the same cluster is refused and starts nothing
       Run again = sluice(Duration.ofSeconds(60), concat(new String[] {"cluster", "start", "--nodes", "3"}, where));
@@ -403,39 +403,17 @@ class ClusterScriptIT {
   }
 
   /**
-   * Creates a topic of 6 partitions, 2 placed on each of the 3 nodes, and returns its name. The
-   * registry places a new topic round-robin over the nodes it sees Up and reachable at that
-   * moment. While three node JVMs start on a loaded 2-core machine, that view can still lack a
-   * node that the metadata already lists: CI twice got a topic placed on 2 of the 3 nodes. Then
-   * this leaves that topic and creates another under the next name, up to 4 times. A creation
-   * that times out (the registry moved to the joining node meanwhile) is looked for, not failed.
+   * Creates a topic of 6 partitions right after {@code sluice cluster start} returned, and checks
+   * that it is placed 2 per node: the script returns only once every node sees all three up, and
+   * a registry that moves to a node that joined answers the creation in progress first.
    */
   static String createOnEveryNode(Admin admin, String name) throws Exception {
-    Map<Integer, Integer> leaders = Map.of();
-    for (int attempt = 1; attempt <= 4; attempt++) {
-      String topic = attempt == 1 ? name : name + "-" + attempt;
-      try {
-        admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (!(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)) {
-          throw e;
-        }
-        // The registry moves to its home node when that node joins (NodeAllocation); a request it
-        // took just before the move gets no answer, though the topic is created (reference.conf,
-        // sluice.registry.partition-request-timeout). A Kafka client would look, as this does.
-        System.out.println("[ClusterScriptIT] creating " + topic + ": " + e.getCause().getMessage() + "; looking for it");
-      }
-      leaders = awaitLeaders(admin, topic);
-      Map<Integer, Long> perNode =
-          leaders.values().stream().collect(Collectors.groupingBy(n -> n, TreeMap::new, Collectors.counting()));
-      if (perNode.equals(Map.of(1, 2L, 2, 2L, 3, 2L))) {
-        return topic;
-      }
-      System.out.println("[ClusterScriptIT] " + topic + " was placed on fewer nodes: " + leaders + "; creating another");
-      Thread.sleep(2_000);
-    }
-    fail("4 topics in a row were not placed 2 per node; the last: " + leaders);
-    return null;
+    admin.createTopics(List.of(new NewTopic(name, 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
+    Map<Integer, Integer> leaders = awaitLeaders(admin, name);
+    Map<Integer, Long> perNode =
+        leaders.values().stream().collect(Collectors.groupingBy(n -> n, TreeMap::new, Collectors.counting()));
+    assertEquals(Map.of(1, 2L, 2, 2L, 3, 2L), perNode, "partitions per node of " + name + ": " + leaders);
+    return name;
   }
 
   /** The leader of each partition of {@code topic} once it exists with 6 partitions (at most 60 s). */

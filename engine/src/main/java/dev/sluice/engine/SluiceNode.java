@@ -157,6 +157,7 @@ public final class SluiceNode implements AutoCloseable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     DuplicateNodeGuard.start(system, identity.nodeId());
+    MembershipLog.start(system, identity.nodeId());
     PartitionSettings partitions = PartitionSettings.fromConfig(config);
     PartitionEntity.init(system, partitions, clock);
     // Open the partition journal now (Pekko would on the first partition): a bad or locked data

@@ -100,7 +100,9 @@ public final class TopicRegistry
           ReassignmentMayFence,
           ReassignmentCopied,
           ResumeReassignments,
-          PlaceStore {}
+          PlaceStore,
+          HandOff,
+          HandOffDeadline {}
 
   /** Creates a topic with {@code partitions} partitions and {@code configs} (Kafka names) over the defaults. */
   public record CreateTopic(String name, int partitions, Map<String, String> configs, ActorRef<TopicResult> replyTo)
@@ -181,6 +183,20 @@ public final class TopicRegistry
   /** Internal (timer): (re)start the copy of every move in progress; a running copy ignores it. */
   record ResumeReassignments() implements Command {}
 
+  // ---- moving to another node ----------------------------------------------------------------
+
+  /**
+   * Cluster Sharding's stop message for the registry: it moves to another node (a node whose
+   * turn it is came up) or its node shuts down. Before it stops, the registry answers the
+   * commands whose partition requests are in progress, waiting at most {@code
+   * sluice.registry.hand-off-timeout}; commands sent meanwhile wait in the shard regions for the
+   * registry on its new node.
+   */
+  public record HandOff() implements Command {}
+
+  /** Internal (timer): the hand-off waited {@code hand-off-timeout}; answer who is left and stop. */
+  record HandOffDeadline() implements Command {}
+
   /**
    * Where stream-processor store {@code storeId} (for input {@code topic}/{@code partition})
    * lives; a new store is placed on that partition's node. Answers {@link PartitionLocation}
@@ -240,6 +256,7 @@ public final class TopicRegistry
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
                 // One entity serving every admin request: never passivate it.
                 .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                .withStopMessage(new HandOff())
                 .withAllocationStrategy(MetadataNode.allocation(system, "the topic registry")));
   }
 
@@ -258,14 +275,19 @@ public final class TopicRegistry
   /** One request to one partition; {@code operationId} is -1 for a background retry. */
   private record Request(RequestKind kind, String topic, String topicId, int partition, int attempt, long operationId) {}
 
-  /** Requests that together answer one command (or one recovery pass); failures by partition. */
+  /**
+   * Requests that together answer one command (or, without a caller, one recovery pass);
+   * failures by partition.
+   */
   private static final class Operation {
     int outstanding;
+    final boolean hasCaller;
     final SortedMap<Integer, String> failures = new TreeMap<>();
     final Consumer<SortedMap<Integer, String>> whenDone;
 
-    Operation(int outstanding, Consumer<SortedMap<Integer, String>> whenDone) {
+    Operation(int outstanding, boolean hasCaller, Consumer<SortedMap<Integer, String>> whenDone) {
       this.outstanding = outstanding;
+      this.hasCaller = hasCaller;
       this.whenDone = whenDone;
     }
   }
@@ -282,6 +304,8 @@ public final class TopicRegistry
   private long nextRequestId;
   private long nextOperationId;
   private long nextTimerKey;
+  /** Sharding asked the registry to stop: it does once no caller waits for a partition request. */
+  private boolean handingOff;
 
   private TopicRegistry(
       String entityId,
@@ -343,9 +367,13 @@ public final class TopicRegistry
         .onCommand(ReassignmentMayFence.class, this::onMayFence)
         .onCommand(ReassignmentCopied.class, this::onCopied)
         .onCommand(ResumeReassignments.class, (state, cmd) -> {
-          startCopies(state.reassignmentList());
+          if (!handingOff) { // the registry on the next node resumes them
+            startCopies(state.reassignmentList());
+          }
           return Effect().noReply();
         })
+        .onCommand(HandOff.class, this::onHandOff)
+        .onCommand(HandOffDeadline.class, this::onHandOffDeadline)
         .build();
   }
 
@@ -362,6 +390,7 @@ public final class TopicRegistry
           t,
           0,
           t.partitions(),
+          false,
           failures -> {
             if (!failures.isEmpty()) {
               LOG.warn(
@@ -386,7 +415,7 @@ public final class TopicRegistry
             s -> {
               LOG.info("Created topic '{}' (id {}) with {} partitions", t.name(), t.topicId(), t.partitions());
               startOperation(
-                  s, RequestKind.CREATE, t, 0, t.partitions(),
+                  s, RequestKind.CREATE, t, 0, t.partitions(), true,
                   failures -> reply(cmd.replyTo(), t, failures, "was created", "their creation"));
             })
         .thenNoReply();
@@ -428,7 +457,7 @@ public final class TopicRegistry
             s -> {
               LOG.info("Deleted topic '{}' (id {})", t.name(), t.topicId());
               startOperation(
-                  s, RequestKind.DELETE, t, 0, t.partitions(),
+                  s, RequestKind.DELETE, t, 0, t.partitions(), true,
                   failures -> reply(cmd.replyTo(), t, failures, "was deleted", "their deletion"));
             })
         .thenNoReply();
@@ -448,7 +477,7 @@ public final class TopicRegistry
             s -> {
               LOG.info("Topic '{}' grows from {} to {} partitions", t.name(), added.previousCount(), added.newCount());
               startOperation(
-                  s, RequestKind.CREATE, t, added.previousCount(), added.newCount(),
+                  s, RequestKind.CREATE, t, added.previousCount(), added.newCount(), true,
                   failures -> reply(cmd.replyTo(), t, failures, "has " + t.partitions() + " partitions", "their creation"));
             })
         .thenNoReply();
@@ -467,7 +496,7 @@ public final class TopicRegistry
             s -> {
               LOG.info("Topic '{}' settings are now {}", t.name(), t.config().asKafkaConfigs());
               startOperation(
-                  s, RequestKind.UPDATE_CONFIG, t, 0, t.partitions(),
+                  s, RequestKind.UPDATE_CONFIG, t, 0, t.partitions(), true,
                   failures -> reply(cmd.replyTo(), t, failures, "has its new settings", "them"));
             })
         .thenNoReply();
@@ -551,6 +580,56 @@ public final class TopicRegistry
         .thenReply(cmd.replyTo(), s -> new ReassignmentAnswer(true, null));
   }
 
+  // ---- moving to another node ----------------------------------------------------------------
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onHandOff(TopicRegistryState state, HandOff cmd) {
+    if (!callerWaits()) {
+      return Effect().stop().thenNoReply();
+    }
+    if (!handingOff) {
+      handingOff = true;
+      timers.startSingleTimer(new HandOffDeadline(), settings.handOffTimeout());
+      LOG.info(
+          "The topic registry moves to another node: it first answers {} request(s) in progress, waiting at most {} ms",
+          operations.values().stream().filter(op -> op.hasCaller).count(), settings.handOffTimeout().toMillis());
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onHandOffDeadline(
+      TopicRegistryState state, HandOffDeadline cmd) {
+    String why =
+        "not confirmed within sluice.registry.hand-off-timeout (" + settings.handOffTimeout().toMillis()
+            + " ms) before the topic registry moved to another node, which brings it in line";
+    for (Request r : inFlight.values()) {
+      unsettled(r, why);
+    }
+    for (Request r : queued) {
+      unsettled(r, why);
+    }
+    for (Operation op : operations.values()) {
+      if (op.hasCaller) {
+        op.whenDone.accept(op.failures);
+      }
+    }
+    operations.clear();
+    LOG.warn("The topic registry stops to move to another node with partition requests unconfirmed after {} ms", settings.handOffTimeout().toMillis());
+    return Effect().stop().thenNoReply();
+  }
+
+  /** Records {@code r}'s partition as failed for its operation, without settling it. */
+  private void unsettled(Request r, String why) {
+    Operation op = operations.get(r.operationId());
+    if (op != null) {
+      op.failures.putIfAbsent(r.partition(), why);
+    }
+  }
+
+  /** Whether a command's caller waits for partition requests (recovery passes have none). */
+  private boolean callerWaits() {
+    return operations.values().stream().anyMatch(op -> op.hasCaller);
+  }
+
   // ---- partition requests --------------------------------------------------------------------
 
   /** Queues {@code kind} for partitions {@code from .. to-1} of {@code t}; {@code whenDone} gets the failures. */
@@ -560,9 +639,10 @@ public final class TopicRegistry
       TopicMetadata t,
       int from,
       int to,
+      boolean hasCaller,
       Consumer<SortedMap<Integer, String>> whenDone) {
     long operationId = nextOperationId++;
-    Operation op = new Operation(to - from, whenDone);
+    Operation op = new Operation(to - from, hasCaller, whenDone);
     if (op.outstanding <= 0) {
       whenDone.accept(op.failures);
       return;
@@ -707,6 +787,10 @@ public final class TopicRegistry
       }
     }
     dispatch(state);
+    if (handingOff && !callerWaits()) {
+      LOG.info("The topic registry answered the requests in progress; it stops here to move to another node");
+      return Effect().stop().thenNoReply();
+    }
     return Effect().noReply();
   }
 

@@ -20,15 +20,21 @@ public record TopicRegistrySettings(
     Duration retryBackoffMin,
     Duration retryBackoffMax,
     int snapshotEvery,
-    Duration reassignmentCheckInterval) {
+    Duration reassignmentCheckInterval,
+    Duration handOffTimeout) {
 
   public TopicRegistrySettings(
       Duration partitionRequestTimeout, int maxPartitionRequestsInFlight, Duration retryBackoffMin, Duration retryBackoffMax,
       int snapshotEvery) {
-    this(partitionRequestTimeout, maxPartitionRequestsInFlight, retryBackoffMin, retryBackoffMax, snapshotEvery, Duration.ofSeconds(5));
+    this(
+        partitionRequestTimeout, maxPartitionRequestsInFlight, retryBackoffMin, retryBackoffMax, snapshotEvery,
+        Duration.ofSeconds(5), Duration.ofSeconds(15));
   }
 
   public TopicRegistrySettings {
+    if (!isPositive(handOffTimeout)) {
+      throw new IllegalArgumentException("sluice.registry.hand-off-timeout must be positive");
+    }
     if (!isPositive(reassignmentCheckInterval)) {
       throw new IllegalArgumentException("sluice.registry.reassignment-check-interval must be positive");
     }
@@ -57,7 +63,8 @@ public record TopicRegistrySettings(
         c.getDuration("retry-backoff-min"),
         c.getDuration("retry-backoff-max"),
         c.getInt("snapshot-every"),
-        c.getDuration("reassignment-check-interval"));
+        c.getDuration("reassignment-check-interval"),
+        c.getDuration("hand-off-timeout"));
   }
 
   /** Delay before retry number {@code attempt} (1-based): min, doubling, capped at max. */
