@@ -99,6 +99,7 @@ public final class GroupCoordinator
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, ctx.getShard()))
                 // A coordinator holds members' sessions and parked requests: keep it running.
                 .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                .withStopMessage(new HandOff())
                 .withAllocationStrategy(MetadataNode.allocation(system, "group coordinator")));
   }
 
@@ -123,6 +124,15 @@ public final class GroupCoordinator
 
   /** Sent to itself: a group that still does not exist and has no members stops. */
   record PassivateIfUnknown() implements GroupProtocol.Internal {}
+
+  /**
+   * Cluster Sharding's stop message for a coordinator: it moves to another node (a node whose
+   * turn it is came up), its node shuts down, or it is passivated. Held JoinGroup and SyncGroup
+   * requests are answered NOT_COORDINATOR first, as Kafka's coordinator answers them when it
+   * gives up a group: the members find the coordinator again and rejoin at once, instead of
+   * waiting out their request timeout (for a consumer, max.poll.interval.ms plus 5 s).
+   */
+  public record HandOff() implements GroupProtocol.Internal {}
 
   // ---- behaviour -----------------------------------------------------------------------------
 
@@ -226,6 +236,7 @@ public final class GroupCoordinator
         .onCommand(SessionExpired.class, (state, cmd) -> onTimer(state, SESSION_TIMER_PREFIX + cmd.memberId(), PENDING_TIMER_PREFIX + cmd.memberId()))
         .onCommand(JoinPhaseDeadline.class, (state, cmd) -> onTimer(state, JOIN_TIMER))
         .onCommand(PassivateIfUnknown.class, (state, cmd) -> onPassivateIfUnknown(state))
+        .onCommand(HandOff.class, (state, cmd) -> onHandOff())
         .onCommand(SyncPhaseDeadline.class, (state, cmd) -> onTimer(state, SYNC_TIMER))
         .onCommand(
             OffsetsRetentionTick.class, (state, cmd) -> apply(state, state.expireOffsets(live, settings, clock.millis()), null))
@@ -247,6 +258,20 @@ public final class GroupCoordinator
       supersede(heldSyncs.put(d.heldAs(), cmd.replyTo()), GroupCoordinatorState.syncError(GroupError.REBALANCE_IN_PROGRESS));
     }
     return apply(state, d, cmd.replyTo());
+  }
+
+  private ReplyEffect<GroupEvent, GroupCoordinatorState> onHandOff() {
+    if (!heldJoins.isEmpty() || !heldSyncs.isEmpty()) {
+      LOG.info(
+          "Group '{}': its coordinator stops here (moving to another node, or shutting down); {} held JoinGroup and {}"
+              + " SyncGroup requests are answered NOT_COORDINATOR",
+          groupId, heldJoins.size(), heldSyncs.size());
+    }
+    heldJoins.forEach((memberId, ref) -> ref.tell(JoinResult.failed(GroupError.NOT_COORDINATOR, memberId)));
+    heldSyncs.forEach((memberId, ref) -> ref.tell(GroupCoordinatorState.syncError(GroupError.NOT_COORDINATOR)));
+    heldJoins.clear();
+    heldSyncs.clear();
+    return Effect().stop().thenNoReply();
   }
 
   /** A member sent the same request again while the first was held: the first gets an answer. */

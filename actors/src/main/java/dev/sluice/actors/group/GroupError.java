@@ -16,5 +16,7 @@ public enum GroupError {
   OFFSET_METADATA_TOO_LARGE,
   GROUP_SUBSCRIBED_TO_TOPIC,
   GROUP_MAX_SIZE_REACHED,
-  COORDINATOR_NOT_AVAILABLE
+  COORDINATOR_NOT_AVAILABLE,
+  /** The coordinator moved to another node while the request was held; ask FindCoordinator again. */
+  NOT_COORDINATOR
 }
