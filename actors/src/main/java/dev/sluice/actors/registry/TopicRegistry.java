@@ -81,6 +81,7 @@ public final class TopicRegistry
   public static final String ENTITY_ID = "topics";
 
   private static final Logger LOG = LoggerFactory.getLogger(TopicRegistry.class);
+  private static final String DELETED = "was deleted";
 
   // ---- protocol ------------------------------------------------------------------------------
 
@@ -189,8 +190,9 @@ public final class TopicRegistry
    * Cluster Sharding's stop message for the registry: it moves to another node (a node whose
    * turn it is came up) or its node shuts down. Before it stops, the registry answers the
    * commands whose partition requests are in progress, waiting at most {@code
-   * sluice.registry.hand-off-timeout}; commands sent meanwhile wait in the shard regions for the
-   * registry on its new node.
+   * sluice.registry.hand-off-timeout}. Commands routed after the move began wait in the shard
+   * regions for the registry on its new node; one already on its way to the old shard is
+   * dropped, and its caller times out.
    */
   public record HandOff() implements Command {}
 
@@ -458,7 +460,7 @@ public final class TopicRegistry
               LOG.info("Deleted topic '{}' (id {})", t.name(), t.topicId());
               startOperation(
                   s, RequestKind.DELETE, t, 0, t.partitions(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "was deleted", "their deletion"));
+                  failures -> reply(cmd.replyTo(), t, failures, DELETED, "their deletion"));
             })
         .thenNoReply();
   }
@@ -598,9 +600,7 @@ public final class TopicRegistry
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onHandOffDeadline(
       TopicRegistryState state, HandOffDeadline cmd) {
-    String why =
-        "not confirmed within sluice.registry.hand-off-timeout (" + settings.handOffTimeout().toMillis()
-            + " ms) before the topic registry moved to another node, which brings it in line";
+    String why = "no answer within sluice.registry.hand-off-timeout (" + settings.handOffTimeout().toMillis() + " ms)";
     for (Request r : inFlight.values()) {
       unsettled(r, why);
     }
@@ -838,15 +838,25 @@ public final class TopicRegistry
   // ---- replies -------------------------------------------------------------------------------
 
   /** Answers a command whose partition requests are all settled: {@code done}, unless some failed. */
-  private static void reply(
+  private void reply(
       ActorRef<TopicResult> replyTo, TopicMetadata t, SortedMap<Integer, String> failures, String done, String what) {
     if (failures.isEmpty()) {
       replyTo.tell(TopicResult.ok(t));
       return;
     }
+    boolean deletion = done.equals(DELETED);
+    String after;
+    if (!handingOff) {
+      after = "they are retried in the background";
+    } else if (deletion) {
+      // the next registry does not know of the deletion: nothing retries it
+      after = "the topic registry moved to another node meanwhile, and their data stays until a topic of this name is created again";
+    } else {
+      after = "the topic registry moved to another node meanwhile, and checks them again there when it starts";
+    }
     String message =
         "Topic '" + t.name() + "' " + done + ", but " + failures.size() + " of its partitions did not confirm "
-            + what + " in time (" + summary(failures) + "); they are retried in the background";
+            + what + " in time (" + summary(failures) + "); " + after;
     LOG.warn("{}", message);
     replyTo.tell(new TopicResult(TopicError.REQUEST_TIMED_OUT, message, t));
   }

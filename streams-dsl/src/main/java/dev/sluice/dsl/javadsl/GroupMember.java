@@ -344,7 +344,7 @@ final class GroupMember {
           memberId = "";
           return join();
         }
-        case REBALANCE_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE -> {
+        case REBALANCE_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR -> {
           return retryLater("JoinGroup answered " + r.error());
         }
         default -> {
@@ -409,6 +409,9 @@ final class GroupMember {
         }
         case REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION -> {
           return join();
+        }
+        case COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR -> { // it moved to another node: join it there
+          return retryLater("SyncGroup answered " + r.error());
         }
         default -> {
           return fail("cannot sync with the group: " + r.error());

@@ -32,7 +32,11 @@ final class DslFixture {
   final ActorSystem<?> system;
 
   DslFixture(String name, Path dataDir) {
-    kit = TestSystems.oneNodeCluster(name, dataDir, "");
+    this(name, dataDir, "");
+  }
+
+  DslFixture(String name, Path dataDir, String extraConfig) {
+    kit = TestSystems.oneNodeCluster(name, dataDir, extraConfig);
     system = kit.system();
     PartitionEntity.init(system, PartitionSettings.fromConfig(system.settings().config()), Clock.systemUTC());
     TopicRegistry.init(system);
