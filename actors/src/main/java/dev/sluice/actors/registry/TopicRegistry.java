@@ -259,7 +259,7 @@ public final class TopicRegistry
                 // One entity serving every admin request: never passivate it.
                 .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
                 .withStopMessage(new HandOff())
-                .withAllocationStrategy(MetadataNode.allocation(system, "the topic registry")));
+                .withAllocationStrategy(MetadataNode.oldestNodeAllocation(system, "the topic registry")));
   }
 
   /** The registry, wherever sharding placed it. */

@@ -28,7 +28,7 @@ public record TopicRegistrySettings(
       int snapshotEvery) {
     this(
         partitionRequestTimeout, maxPartitionRequestsInFlight, retryBackoffMin, retryBackoffMax, snapshotEvery,
-        Duration.ofSeconds(5), Duration.ofSeconds(8));
+        Duration.ofSeconds(5), Duration.ofSeconds(5));
   }
 
   public TopicRegistrySettings {

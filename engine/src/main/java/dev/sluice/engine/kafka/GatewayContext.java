@@ -156,7 +156,7 @@ public final class GatewayContext {
 
   /** The node that runs the topic registry (Kafka's "controller"); this node when it is alone. */
   public int metadataNode() {
-    int home = MetadataNode.homeOfEntity(system, TopicRegistry.ENTITY_ID);
+    int home = MetadataNode.oldestNode(system);
     return home >= 0 ? home : nodeId;
   }
 

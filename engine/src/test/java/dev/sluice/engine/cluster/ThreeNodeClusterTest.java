@@ -100,6 +100,30 @@ class ThreeNodeClusterTest {
     throw new AssertionError("cluster did not reach " + members + " up members");
   }
 
+  /** The node whose shard region runs the topic registry entity, -1 if none does. */
+  static int registryRunsOn(List<SluiceNode> running) throws Exception {
+    for (SluiceNode node : running) {
+      var sharding = org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system());
+      org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
+          org.apache.pekko.actor.typed.javadsl.AskPattern
+              .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                  org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+                  sharding.shardState(),
+                  replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
+                      dev.sluice.actors.registry.TopicRegistry.ENTITY_TYPE_KEY, replyTo),
+                  Duration.ofSeconds(10),
+                  node.system().scheduler())
+              .toCompletableFuture()
+              .get(15, TimeUnit.SECONDS);
+      for (var shard : state.getShards()) {
+        if (shard.getEntityIds().contains(dev.sluice.actors.registry.TopicRegistry.ENTITY_ID)) {
+          return node.nodeId();
+        }
+      }
+    }
+    return -1;
+  }
+
   static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
     TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
     Map<Integer, Integer> leaders = new TreeMap<>();
@@ -218,11 +242,16 @@ class ThreeNodeClusterTest {
         c.commitSync();
       }
 
+      // the topic registry runs on the oldest node, so a node that joins does not move it
+      assertEquals(1, registryRunsOn(running), "the registry runs on node 1, the oldest");
+
       // scale out: node 4 joins and takes its share of a new topic at once
       running.add(start(4, freePort(), seed));
       for (SluiceNode n : running) {
         awaitUp(n, 4);
       }
+      Thread.sleep(5_000); // more than two rebalance rounds (pekko.cluster.sharding.rebalance-interval = 2 s)
+      assertEquals(1, registryRunsOn(running), "node 4 joining does not move the registry");
       Map<Integer, Integer> leaders;
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", via1))) {
         admin.createTopics(List.of(new NewTopic("after", 8, (short) 1))).all().get(60, TimeUnit.SECONDS);
