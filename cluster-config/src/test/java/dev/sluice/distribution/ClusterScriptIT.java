@@ -557,13 +557,23 @@ class ClusterScriptIT {
     throw new IOException("no " + n + " consecutive free ports found");
   }
 
+  /**
+   * Waits (at most 90 s) until the cluster lists {@code n} brokers. After a SIGKILL the client may
+   * send its request to the dead node, which it still knows from earlier metadata: such a request
+   * times out, and this asks again.
+   */
   static void awaitBrokers(Admin admin, int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     int seen = 0;
     while (System.nanoTime() < deadline) {
-      seen = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
-      if (seen == n) {
-        return;
+      try {
+        seen = admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs(10_000))
+            .nodes().get(15, TimeUnit.SECONDS).size();
+        if (seen == n) {
+          return;
+        }
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        System.out.println("[ClusterScriptIT] describeCluster: " + e + "; asking again");
       }
       Thread.sleep(200);
     }
