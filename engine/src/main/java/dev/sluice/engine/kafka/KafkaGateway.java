@@ -27,12 +27,21 @@ import org.slf4j.LoggerFactory;
 public final class KafkaGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaGateway.class);
 
+  /**
+   * How often every gateway fetches the topic list in the background. Like a Kafka broker's
+   * metadata cache, it lets a gateway answer Metadata while the topic registry restarts on another
+   * node, even if no client had asked it before.
+   */
+  static final Duration TOPIC_LIST_REFRESH = Duration.ofSeconds(10);
+
   private final Tcp.ServerBinding binding;
   private final KafkaApis apis;
+  private final org.apache.pekko.actor.Cancellable topicListRefresh;
 
-  private KafkaGateway(Tcp.ServerBinding binding, KafkaApis apis) {
+  private KafkaGateway(Tcp.ServerBinding binding, KafkaApis apis, org.apache.pekko.actor.Cancellable topicListRefresh) {
     this.binding = binding;
     this.apis = apis;
+    this.topicListRefresh = topicListRefresh;
   }
 
   /** Binds the listener (fails if the port is taken) and serves until {@link #close()}. */
@@ -53,7 +62,16 @@ public final class KafkaGateway implements AutoCloseable {
       Tcp.ServerBinding binding = bound.toCompletableFuture().get(30, TimeUnit.SECONDS);
       context.boundTo(binding.localAddress().getPort());
       LOG.info("Kafka gateway listening on {} (advertised as {}:{})", binding.localAddress(), settings.advertisedHost(), context.advertisedPort());
-      return new KafkaGateway(binding, apis);
+      org.apache.pekko.actor.Cancellable refresh =
+          system.scheduler().scheduleWithFixedDelay(
+              Duration.ofSeconds(1),
+              TOPIC_LIST_REFRESH,
+              () -> context
+                  .<dev.sluice.actors.registry.TopicRegistry.TopicList>askRegistry(
+                      dev.sluice.actors.registry.TopicRegistry.ListTopics::new, TOPIC_LIST_REFRESH)
+                  .thenAccept(l -> context.placement().rememberAll(l.topics())), // no answer: the next round asks again
+              system.executionContext());
+      return new KafkaGateway(binding, apis, refresh);
     } catch (Exception e) {
       throw new IllegalStateException(
           "cannot listen for Kafka clients on " + settings.host() + ":" + settings.port() + ": " + rootMessage(e), e);
@@ -116,6 +134,7 @@ public final class KafkaGateway implements AutoCloseable {
   /** Stops accepting connections. */
   @Override
   public void close() {
+    topicListRefresh.cancel();
     try {
       binding.unbind().toCompletableFuture().get(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
