@@ -4,12 +4,6 @@ import dev.sluice.actors.cluster.SluiceMembers;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,13 +14,17 @@ import org.slf4j.LoggerFactory;
  */
 final class MembershipLog {
   private static final Logger LOG = LoggerFactory.getLogger(MembershipLog.class);
-  /** Also checked on a timer: the cluster state a member event is read against can lag it. */
-  private static final Duration CHECK_EVERY = Duration.ofSeconds(1);
 
-  private MembershipLog() {}
+  private final int nodeId;
+  /** The nodes last logged as up; confined to the watching actor. */
+  private List<Integer> logged = List.of();
+
+  private MembershipLog(int nodeId) {
+    this.nodeId = nodeId;
+  }
 
   static void start(ActorSystem<?> system, int nodeId) {
-    system.systemActorOf(behavior(nodeId), "sluice-membership-log", Props.empty());
+    MembershipWatch.start(system, "sluice-membership-log", Duration.ofSeconds(1), new MembershipLog(nodeId)::check);
   }
 
   /** The line logged for {@code nodes}; the launcher's {@code cluster start} looks for it. */
@@ -34,29 +32,12 @@ final class MembershipLog {
     return "Node " + nodeId + " sees Sluice nodes " + nodes + " up";
   }
 
-  private static Behavior<Object> behavior(int nodeId) {
-    return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> {
-                  Cluster cluster = Cluster.get(ctx.getSystem());
-                  cluster.subscriptions().tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.MemberEvent.class));
-                  cluster.subscriptions().tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.ReachabilityEvent.class));
-                  timers.startTimerWithFixedDelay("check", "check", CHECK_EVERY);
-                  return logged(nodeId, List.of());
-                }));
-  }
-
-  /** {@code logged}: the nodes last logged as up. */
-  private static Behavior<Object> logged(int nodeId, List<Integer> logged) {
-    return Behaviors.receive(
-        (ctx, any) -> {
-          List<Integer> up = List.copyOf(SluiceMembers.upNodes(ctx.getSystem()).keySet());
-          if (up.equals(logged) || !up.contains(nodeId)) {
-            return Behaviors.same();
-          }
-          LOG.info(line(nodeId, up));
-          return logged(nodeId, up);
-        });
+  private boolean check(ActorSystem<?> system) {
+    List<Integer> up = List.copyOf(SluiceMembers.upNodes(system).keySet());
+    if (!up.equals(logged) && up.contains(nodeId)) {
+      LOG.info(line(nodeId, up));
+      logged = up;
+    }
+    return true;
   }
 }

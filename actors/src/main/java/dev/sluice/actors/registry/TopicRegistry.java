@@ -81,7 +81,6 @@ public final class TopicRegistry
   public static final String ENTITY_ID = "topics";
 
   private static final Logger LOG = LoggerFactory.getLogger(TopicRegistry.class);
-  private static final String DELETED = "was deleted";
 
   // ---- protocol ------------------------------------------------------------------------------
 
@@ -418,7 +417,7 @@ public final class TopicRegistry
               LOG.info("Created topic '{}' (id {}) with {} partitions", t.name(), t.topicId(), t.partitions());
               startOperation(
                   s, RequestKind.CREATE, t, 0, t.partitions(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "was created", "their creation"));
+                  failures -> reply(cmd.replyTo(), t, failures, "was created", "their creation", false));
             })
         .thenNoReply();
   }
@@ -460,7 +459,7 @@ public final class TopicRegistry
               LOG.info("Deleted topic '{}' (id {})", t.name(), t.topicId());
               startOperation(
                   s, RequestKind.DELETE, t, 0, t.partitions(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, DELETED, "their deletion"));
+                  failures -> reply(cmd.replyTo(), t, failures, "was deleted", "their deletion", true));
             })
         .thenNoReply();
   }
@@ -480,7 +479,7 @@ public final class TopicRegistry
               LOG.info("Topic '{}' grows from {} to {} partitions", t.name(), added.previousCount(), added.newCount());
               startOperation(
                   s, RequestKind.CREATE, t, added.previousCount(), added.newCount(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "has " + t.partitions() + " partitions", "their creation"));
+                  failures -> reply(cmd.replyTo(), t, failures, "has " + t.partitions() + " partitions", "their creation", false));
             })
         .thenNoReply();
   }
@@ -499,7 +498,7 @@ public final class TopicRegistry
               LOG.info("Topic '{}' settings are now {}", t.name(), t.config().asKafkaConfigs());
               startOperation(
                   s, RequestKind.UPDATE_CONFIG, t, 0, t.partitions(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "has its new settings", "them"));
+                  failures -> reply(cmd.replyTo(), t, failures, "has its new settings", "them", false));
             })
         .thenNoReply();
   }
@@ -837,14 +836,17 @@ public final class TopicRegistry
 
   // ---- replies -------------------------------------------------------------------------------
 
-  /** Answers a command whose partition requests are all settled: {@code done}, unless some failed. */
+  /**
+   * Answers a command whose partition requests are all settled: {@code done}, unless some failed
+   * ({@code deletion}: nothing retries a deletion once the registry has moved).
+   */
   private void reply(
-      ActorRef<TopicResult> replyTo, TopicMetadata t, SortedMap<Integer, String> failures, String done, String what) {
+      ActorRef<TopicResult> replyTo, TopicMetadata t, SortedMap<Integer, String> failures, String done, String what,
+      boolean deletion) {
     if (failures.isEmpty()) {
       replyTo.tell(TopicResult.ok(t));
       return;
     }
-    boolean deletion = done.equals(DELETED);
     String after;
     if (!handingOff) {
       after = "they are retried in the background";
