@@ -1,5 +1,6 @@
 package dev.sluice.actors.cluster;
 
+import dev.sluice.persistence.ScalaFutures;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -73,7 +74,9 @@ public final class NodeAllocation extends ShardCoordinator.AbstractShardAllocati
                   LOG.debug(why);
                   throw new NodeNotUp(why);
                 });
-    return FutureConverters.asScala(region);
+    // Cluster Sharding logs a failed allocation with its exception: hand it the NodeNotUp itself
+    // (one line, no stack trace), not the CompletionException that thenApply wraps it in
+    return ScalaFutures.unwrapped(region);
   }
 
   @Override

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -17,7 +16,6 @@ import org.apache.pekko.cluster.ddata.Replicator;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.pattern.Patterns;
 import scala.concurrent.duration.FiniteDuration;
-import scala.jdk.javaapi.FutureConverters;
 
 /**
  * Reads and updates Distributed Data keys for the replicated journal and snapshot store: reads
@@ -177,24 +175,6 @@ final class QuorumReplicator {
               return Patterns.after(
                   pause, system.scheduler(), system.dispatcher(), () -> awaitReplicas(deadline, what));
             });
-  }
-
-  /**
-   * The stage as a Scala future for the plugin APIs, failed with the original exception rather
-   * than the {@code CompletionException} that dependent stages wrap it in.
-   */
-  static <T> scala.concurrent.Future<T> asScala(CompletionStage<T> stage) {
-    CompletableFuture<T> unwrapped = new CompletableFuture<>();
-    stage.whenComplete(
-        (value, error) -> {
-          if (error == null) {
-            unwrapped.complete(value);
-          } else {
-            unwrapped.completeExceptionally(
-                error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
-          }
-        });
-    return FutureConverters.asScala(unwrapped);
   }
 
   private static Duration remaining(long deadline) {

@@ -1,5 +1,6 @@
 package dev.sluice.persistence.replicated;
 
+import dev.sluice.persistence.ScalaFutures;
 import com.typesafe.config.Config;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ public final class ReplicatedJournal extends AsyncWriteJournal {
                     .toCompletableFuture()));
     CompletionStage<Iterable<Optional<Exception>>> all =
         CompletableFuture.allOf(updates.toArray(CompletableFuture[]::new)).thenApply(v -> results);
-    return QuorumReplicator.asScala(all);
+    return ScalaFutures.unwrapped(all);
   }
 
   private byte[] encode(PersistentRepr repr) {
@@ -160,7 +161,7 @@ public final class ReplicatedJournal extends AsyncWriteJournal {
   @Override
   public Future<Void> doAsyncDeleteMessagesTo(String persistenceId, long toSequenceNr) {
     SelfUniqueAddress self = replicas.selfUniqueAddress();
-    return QuorumReplicator.asScala(
+    return ScalaFutures.unwrapped(
         replicas.update(
             keyFor(persistenceId), LWWMap.<Long, byte[]>create(), map -> deleteUpTo(map, toSequenceNr, self)));
   }
@@ -174,7 +175,7 @@ public final class ReplicatedJournal extends AsyncWriteJournal {
             .thenAcceptAsync(
                 stored -> stored.ifPresent(map -> replay(persistenceId, map, fromSequenceNr, toSequenceNr, max, callback)),
                 executor);
-    return QuorumReplicator.asScala(replayed);
+    return ScalaFutures.unwrapped(replayed);
   }
 
   private void replay(
@@ -199,7 +200,7 @@ public final class ReplicatedJournal extends AsyncWriteJournal {
 
   @Override
   public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
-    return QuorumReplicator.asScala(
+    return ScalaFutures.unwrapped(
         replicas.read(keyFor(persistenceId)).thenApply(stored -> stored.map(ReplicatedJournal::highestSequenceNr).orElse(0L)));
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.persistence.replicated;
 
+import dev.sluice.persistence.ScalaFutures;
 import com.typesafe.config.Config;
 import java.util.Map;
 import java.util.Optional;
@@ -64,7 +65,7 @@ public final class ReplicatedSnapshotStore extends SnapshotStore {
 
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
-    return QuorumReplicator.asScala(
+    return ScalaFutures.unwrapped(
         replicas
             .read(keyFor(persistenceId))
             .thenApplyAsync(stored -> stored.flatMap(map -> select(persistenceId, map, criteria)), executor));
@@ -86,11 +87,11 @@ public final class ReplicatedSnapshotStore extends SnapshotStore {
     try {
       bytes = MetadataEntryCodec.encode(serialization, snapshot, "", "", metadata.timestamp());
     } catch (RuntimeException e) {
-      return QuorumReplicator.asScala(CompletableFuture.failedFuture(e));
+      return ScalaFutures.unwrapped(CompletableFuture.failedFuture(e));
     }
     long sequenceNr = metadata.sequenceNr();
     SelfUniqueAddress self = replicas.selfUniqueAddress();
-    return QuorumReplicator.asScala(
+    return ScalaFutures.unwrapped(
         replicas.update(keyFor(metadata.persistenceId()), LWWMap.<Long, byte[]>create(), map -> keepLatest(map, sequenceNr, bytes, self)));
   }
 
@@ -124,7 +125,7 @@ public final class ReplicatedSnapshotStore extends SnapshotStore {
 
   private Future<Void> delete(String persistenceId, BiPredicate<Long, Long> matches) {
     SelfUniqueAddress self = replicas.selfUniqueAddress();
-    return QuorumReplicator.asScala(
+    return ScalaFutures.unwrapped(
         replicas.update(
             keyFor(persistenceId),
             LWWMap.<Long, byte[]>create(),
