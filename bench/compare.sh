@@ -363,16 +363,21 @@ run_consumer() {   # run broker scenario topic records
   local run=$1 broker=$2 sc=$3 topic=$4 n=$5 stem="$2-r$1-$3"
   measure "$broker" "$stem" org.apache.kafka.tools.ConsumerPerformance \
     --bootstrap-server "127.0.0.1:${BROKER_PORT[$broker]}" --topic "$topic" --num-records "$n" \
-    --group "bench-$STAMP-$broker-r$run-$sc" --timeout 20000
-  # header "start.time, end.time, data.consumed.in.MB, MB.sec, ..." and one value line
+    --group "bench-$STAMP-$broker-r$run-$sc" --timeout 20000 --print-metrics
+  # header "start.time, end.time, data.consumed.in.MB, MB.sec, ..." and one value line, then the
+  # consumer's metrics (printed after the run): its fetch latency is what paces a consumer that
+  # keeps one fetch in flight
   local fields
   fields=$(awk -F', *' '
     /^start\.time/ { for (i = 1; i <= NF; i++) h[i] = $i; nh = NF; getline
                      for (i = 1; i <= nh; i++) v[h[i]] = $i; got = 1 }
     END { if (got) printf "%s %s %s %s %s %s %s %s", v["data.consumed.in.nMsg"], v["nMsg.sec"], v["MB.sec"],
                           v["rebalance.time.ms"], v["fetch.time.ms"], v["fetch.nMsg.sec"], v["fetch.MB.sec"], v["data.consumed.in.MB"] }' "$M_OUT")
-  local got rps mbps reb fms frps fmbps mb errs
+  local got rps mbps reb fms frps fmbps mb errs flat fetches
   read -r got rps mbps reb fms frps fmbps mb <<< "$fields" || true
+  # client-wide lines only ("{client-id=...}"), not the per-topic or per-node ones
+  flat=$(sed -nE 's/^consumer-fetch-manager-metrics:fetch-latency-avg:\{client-id=[^,}]*\} *: *([0-9.]+).*/\1/p' "$M_OUT" | head -n 1)
+  fetches=$(sed -nE 's/^consumer-fetch-manager-metrics:fetch-total:\{client-id=[^,}]*\} *: *([0-9.]+).*/\1/p' "$M_OUT" | head -n 1)
   errs=$(first_error)
   got=${got%.*}
   if [ "$M_RC" != 0 ] || ! is_uint "${got:-x}" || [ "$got" -lt "$n" ] || grep -q 'Exiting before consuming' "$M_OUT" "$M_ERR"; then
@@ -382,7 +387,7 @@ run_consumer() {   # run broker scenario topic records
     record_failure "$run" "$broker" "$sc" "$why"; return 1
   fi
   emit "run=$run broker=$broker scenario=$sc status=ok records=$got $(awk -v r="$rps" -v m="$mbps" -v rb="$reb" -v f="$fms" -v fr="$frps" -v fm="$fmbps" \
-    'BEGIN { printf "records_per_s=%.0f mb_per_s=%.2f rebalance_ms=%.0f fetch_ms=%.0f fetch_records_per_s=%.0f fetch_mb_per_s=%.2f", r, m, rb, f, fr, fm }') $(common_fields "$mb")"
+    'BEGIN { printf "records_per_s=%.0f mb_per_s=%.2f rebalance_ms=%.0f fetch_ms=%.0f fetch_records_per_s=%.0f fetch_mb_per_s=%.2f", r, m, rb, f, fr, fm }')${flat:+ fetch_latency_ms=$flat}${fetches:+ fetches=${fetches%.*}} $(common_fields "$mb")"
   log "  ok: $(printf '%.0f' "$rps") records/s ($(printf '%.0f' "$frps") fetch-only), join ${reb} ms, broker $M_BROKER_CPU cpu-s"
 }
 
@@ -524,14 +529,14 @@ for line in open(results):
 
 TOOL = {
     "producer": ["records_per_s", "mb_per_s", "avg_ms", "p99_ms"],
-    "consumer": ["records_per_s", "mb_per_s", "fetch_records_per_s", "fetch_mb_per_s", "rebalance_ms"],
+    "consumer": ["records_per_s", "mb_per_s", "fetch_records_per_s", "fetch_mb_per_s", "rebalance_ms", "fetch_latency_ms", "fetches"],
     "e2e": ["avg_ms", "p50_ms", "p99_ms", "p999_ms"],
 }
 BROKER = ["broker_cpu_s", "broker_cpu_s_per_mb"]          # median and range
 PLAIN = ["broker_rss_mb", "broker_rss_now_mb", "broker_rss_anon_mb", "broker_rss_file_mb", "client_cpu_s", "other_cpu_s", "wall_s"]   # median only
 RATIO = {
     "producer": ["records_per_s", "mb_per_s", "p99_ms", "broker_cpu_s_per_mb", "broker_rss_mb"],
-    "consumer": ["records_per_s", "mb_per_s", "fetch_records_per_s", "fetch_mb_per_s", "broker_cpu_s_per_mb", "broker_rss_mb"],
+    "consumer": ["records_per_s", "mb_per_s", "fetch_records_per_s", "fetch_mb_per_s", "fetch_latency_ms", "broker_cpu_s_per_mb", "broker_rss_mb"],
     "e2e": ["avg_ms", "p50_ms", "p99_ms", "p999_ms", "broker_cpu_s_per_mb", "broker_rss_mb"],
 }
 
@@ -539,7 +544,7 @@ def kind(sc):
     return "consumer" if sc.startswith("cons-") else "e2e" if sc.startswith("e2e-") else "producer"
 
 def fmt(name, v):
-    if name in ("records_per_s", "fetch_records_per_s", "rebalance_ms") or name.startswith("broker_rss"):
+    if name in ("records_per_s", "fetch_records_per_s", "rebalance_ms", "fetches") or name.startswith("broker_rss"):
         return "%d" % round(v)
     if name == "broker_cpu_s_per_mb":
         return "%.4f" % v
