@@ -12,6 +12,7 @@ import dev.sluice.persistence.serialization.SluiceMessage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -68,9 +69,10 @@ import org.slf4j.LoggerFactory;
  * it and creates it afresh, since the table is the authority.
  *
  * <p>After recovery the registry brings every partition of every topic in line, so a crash
- * between a persisted change and the partition requests heals itself. (A deletion whose
- * partition Deletes were lost to a crash leaves the old partitions in place until the name is
- * created again.)
+ * between a persisted change and the partition requests heals itself. A deletion is finished
+ * the same way: the table keeps a deleted topic's partitions until each confirmed its Delete
+ * ({@link TopicRegistryState#pendingDeletions}), and a recovered registry sends the Deletes
+ * still pending again.
  */
 public final class TopicRegistry
     extends MetadataEntity<TopicRegistry.Command, TopicRegistryEvent, TopicRegistryState> {
@@ -102,7 +104,8 @@ public final class TopicRegistry
           ResumeReassignments,
           PlaceStore,
           HandOff,
-          HandOffDeadline {}
+          HandOffDeadline,
+          RecordDeletions {}
 
   /** Creates a topic with {@code partitions} partitions and {@code configs} (Kafka names) over the defaults. */
   public record CreateTopic(String name, int partitions, Map<String, String> configs, ActorRef<TopicResult> replyTo)
@@ -197,6 +200,9 @@ public final class TopicRegistry
 
   /** Internal (timer): the hand-off waited {@code hand-off-timeout}; answer who is left and stop. */
   record HandOffDeadline() implements Command {}
+
+  /** Internal (timer): persist the partition deletions confirmed since the last time, in one event per topic. */
+  record RecordDeletions() implements Command {}
 
   /**
    * Where stream-processor store {@code storeId} (for input {@code topic}/{@code partition})
@@ -307,6 +313,13 @@ public final class TopicRegistry
   private long nextTimerKey;
   /** Sharding asked the registry to stop: it does once no caller waits for a partition request. */
   private boolean handingOff;
+  /**
+   * Partition deletions confirmed but not persisted yet, by topic id: {@link RecordDeletions}
+   * persists them together, so a topic of many partitions is not one persist (a replicated
+   * write the registry waits for) per partition. Lost in a crash they are only sent again.
+   */
+  private final Map<String, TopicRegistryEvent.PartitionDeletionConfirmed> unrecordedDeletions = new LinkedHashMap<>();
+  private static final Duration RECORD_DELETIONS_AFTER = Duration.ofMillis(100);
 
   private TopicRegistry(
       String entityId,
@@ -375,11 +388,26 @@ public final class TopicRegistry
         })
         .onCommand(HandOff.class, this::onHandOff)
         .onCommand(HandOffDeadline.class, this::onHandOffDeadline)
+        .onCommand(RecordDeletions.class, (state, cmd) -> recordDeletionsThen(false))
         .build();
   }
 
   private void onRecoveryCompleted(TopicRegistryState state) {
     timers.startTimerWithFixedDelay("resume-reassignments", new ResumeReassignments(), settings.reassignmentCheckInterval());
+    for (TopicRegistryState.PendingDeletion d : state.pendingDeletions()) {
+      LOG.info(
+          "Topic '{}' (id {}) was deleted, but partitions {} have not confirmed their deletion; deleting them again",
+          d.topic().name(), d.topic().topicId(), d.partitions());
+      startOperation(
+          state, RequestKind.DELETE, d.topic(), d.partitions(), false,
+          failures -> {
+            if (!failures.isEmpty()) {
+              LOG.warn(
+                  "After recovery, {} partitions of the deleted topic '{}' could not be deleted ({}); retrying",
+                  failures.size(), d.topic().name(), summary(failures));
+            }
+          });
+    }
     if (state.topics().isEmpty()) {
       return;
     }
@@ -417,7 +445,7 @@ public final class TopicRegistry
               LOG.info("Created topic '{}' (id {}) with {} partitions", t.name(), t.topicId(), t.partitions());
               startOperation(
                   s, RequestKind.CREATE, t, 0, t.partitions(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "was created", "their creation", false));
+                  failures -> reply(cmd.replyTo(), t, failures, "was created", "their creation"));
             })
         .thenNoReply();
   }
@@ -429,11 +457,13 @@ public final class TopicRegistry
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onLocatePartition(
       TopicRegistryState state, LocatePartition cmd) {
-    Decision d = state.describeTopic(cmd.topic());
-    if (!d.accepted() || cmd.partition() < 0 || cmd.partition() >= d.topic().partitions()) {
-      return Effect().reply(cmd.replyTo(), new PartitionLocation(false, -1));
-    }
-    return Effect().reply(cmd.replyTo(), new PartitionLocation(true, d.topic().nodeOf(cmd.partition())));
+    // a partition of a deleted topic is found too while its Delete is pending: it goes to its data
+    return Effect()
+        .reply(
+            cmd.replyTo(),
+            state.nodeOf(cmd.topic(), cmd.partition())
+                .map(node -> new PartitionLocation(true, node))
+                .orElse(new PartitionLocation(false, -1)));
   }
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onDescribeTopic(
@@ -459,7 +489,7 @@ public final class TopicRegistry
               LOG.info("Deleted topic '{}' (id {})", t.name(), t.topicId());
               startOperation(
                   s, RequestKind.DELETE, t, 0, t.partitions(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "was deleted", "their deletion", true));
+                  failures -> reply(cmd.replyTo(), t, failures, "was deleted", "their deletion"));
             })
         .thenNoReply();
   }
@@ -479,7 +509,7 @@ public final class TopicRegistry
               LOG.info("Topic '{}' grows from {} to {} partitions", t.name(), added.previousCount(), added.newCount());
               startOperation(
                   s, RequestKind.CREATE, t, added.previousCount(), added.newCount(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "has " + t.partitions() + " partitions", "their creation", false));
+                  failures -> reply(cmd.replyTo(), t, failures, "has " + t.partitions() + " partitions", "their creation"));
             })
         .thenNoReply();
   }
@@ -498,7 +528,7 @@ public final class TopicRegistry
               LOG.info("Topic '{}' settings are now {}", t.name(), t.config().asKafkaConfigs());
               startOperation(
                   s, RequestKind.UPDATE_CONFIG, t, 0, t.partitions(), true,
-                  failures -> reply(cmd.replyTo(), t, failures, "has its new settings", "them", false));
+                  failures -> reply(cmd.replyTo(), t, failures, "has its new settings", "them"));
             })
         .thenNoReply();
   }
@@ -585,7 +615,7 @@ public final class TopicRegistry
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onHandOff(TopicRegistryState state, HandOff cmd) {
     if (!callerWaits()) {
-      return Effect().stop().thenNoReply();
+      return recordDeletionsThen(true);
     }
     if (!handingOff) {
       handingOff = true;
@@ -613,7 +643,7 @@ public final class TopicRegistry
     }
     operations.clear();
     LOG.warn("The topic registry stops to move to another node with partition requests unconfirmed after {} ms", settings.handOffTimeout().toMillis());
-    return Effect().stop().thenNoReply();
+    return recordDeletionsThen(true);
   }
 
   /** Records {@code r}'s partition as failed for its operation, without settling it. */
@@ -640,14 +670,25 @@ public final class TopicRegistry
       int to,
       boolean hasCaller,
       Consumer<SortedMap<Integer, String>> whenDone) {
+    startOperation(state, kind, t, java.util.stream.IntStream.range(from, to).boxed().toList(), hasCaller, whenDone);
+  }
+
+  /** Queues {@code kind} for {@code partitions} of {@code t}; {@code whenDone} gets the failures. */
+  private void startOperation(
+      TopicRegistryState state,
+      RequestKind kind,
+      TopicMetadata t,
+      List<Integer> partitions,
+      boolean hasCaller,
+      Consumer<SortedMap<Integer, String>> whenDone) {
     long operationId = nextOperationId++;
-    Operation op = new Operation(to - from, hasCaller, whenDone);
+    Operation op = new Operation(partitions.size(), hasCaller, whenDone);
     if (op.outstanding <= 0) {
       whenDone.accept(op.failures);
       return;
     }
     operations.put(operationId, op);
-    for (int p = from; p < to; p++) {
+    for (int p : partitions) {
       queued.addLast(new Request(kind, t.name(), t.topicId(), p, 0, operationId));
     }
     dispatch(state);
@@ -674,13 +715,14 @@ public final class TopicRegistry
 
   /**
    * Whether the table no longer calls for {@code r}: the topic (incarnation) or the partition is
-   * gone, or, for a retried Delete, the name has been created again (its partitions are the new
-   * incarnation's; a leftover is replaced when the new one is created).
+   * gone, or, for a Delete, it is no longer pending: confirmed, or the name has been created
+   * again with that partition (it is the new incarnation's; a leftover is replaced when the new
+   * one is created).
    */
   private static boolean isSuperseded(TopicRegistryState state, Request r) {
     TopicMetadata t = state.topics().get(r.topic());
     if (r.kind() == RequestKind.DELETE) {
-      return r.attempt() > 0 && t != null;
+      return !state.deletionPending(r.topicId(), r.partition());
     }
     return t == null || !t.topicId().equals(r.topicId()) || r.partition() >= t.partitions();
   }
@@ -777,6 +819,9 @@ public final class TopicRegistry
         }
         case DELETE -> {
           if (error == PartitionError.NONE || error == PartitionError.UNKNOWN_TOPIC_OR_PARTITION) {
+            if (state.deletionPending(r.topicId(), r.partition())) {
+              deletionConfirmed(r);
+            }
             settle(r, null);
           } else {
             fail(r, describe(error, reply.message()));
@@ -788,10 +833,33 @@ public final class TopicRegistry
     dispatch(state);
     if (handingOff && !callerWaits()) {
       LOG.info("The topic registry answered the requests in progress; it stops here to move to another node");
-      return Effect().stop().thenNoReply();
+      return recordDeletionsThen(true);
     }
     return Effect().noReply();
   }
+
+  private void deletionConfirmed(Request r) {
+    if (unrecordedDeletions.isEmpty()) {
+      timers.startSingleTimer(new RecordDeletions(), RECORD_DELETIONS_AFTER);
+    }
+    TopicRegistryEvent.PartitionDeletionConfirmed before = unrecordedDeletions.get(r.topicId());
+    List<Integer> partitions = new ArrayList<>(before == null ? List.of() : before.partitions());
+    partitions.add(r.partition());
+    unrecordedDeletions.put(r.topicId(), new TopicRegistryEvent.PartitionDeletionConfirmed(r.topic(), r.topicId(), partitions));
+  }
+
+  /** Persists the unrecorded deletion confirmations, if there are any; then stops if {@code stop}. */
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> recordDeletionsThen(boolean stop) {
+    if (unrecordedDeletions.isEmpty()) {
+      return stop ? Effect().stop().thenNoReply() : Effect().noReply();
+    }
+    List<TopicRegistryEvent> events = new ArrayList<>(unrecordedDeletions.values());
+    unrecordedDeletions.clear();
+    timers.cancel(new RecordDeletions());
+    var persisted = Effect().persist(events);
+    return stop ? persisted.thenStop().thenNoReply() : persisted.thenNoReply();
+  }
+
 
   /** The next step for the same partition, on behalf of the same operation. */
   private void followUp(Request r, RequestKind next) {
@@ -836,26 +904,17 @@ public final class TopicRegistry
 
   // ---- replies -------------------------------------------------------------------------------
 
-  /**
-   * Answers a command whose partition requests are all settled: {@code done}, unless some failed
-   * ({@code deletion}: nothing retries a deletion once the registry has moved).
-   */
+  /** Answers a command whose partition requests are all settled: {@code done}, unless some failed. */
   private void reply(
-      ActorRef<TopicResult> replyTo, TopicMetadata t, SortedMap<Integer, String> failures, String done, String what,
-      boolean deletion) {
+      ActorRef<TopicResult> replyTo, TopicMetadata t, SortedMap<Integer, String> failures, String done, String what) {
     if (failures.isEmpty()) {
       replyTo.tell(TopicResult.ok(t));
       return;
     }
-    String after;
-    if (!handingOff) {
-      after = "they are retried in the background";
-    } else if (deletion) {
-      // the next registry does not know of the deletion: nothing retries it
-      after = "the topic registry moved to another node meanwhile, and their data stays until a topic of this name is created again";
-    } else {
-      after = "the topic registry moved to another node meanwhile, and checks them again there when it starts";
-    }
+    String after =
+        handingOff
+            ? "the topic registry moved to another node meanwhile, and tries them again there when it starts"
+            : "they are retried in the background";
     String message =
         "Topic '" + t.name() + "' " + done + ", but " + failures.size() + " of its partitions did not confirm "
             + what + " in time (" + summary(failures) + "); " + after;

@@ -13,6 +13,7 @@ import java.util.List;
 public sealed interface TopicRegistryEvent extends CborPersisted
     permits TopicRegistryEvent.TopicCreated,
         TopicRegistryEvent.TopicDeleted,
+        TopicRegistryEvent.PartitionDeletionConfirmed,
         TopicRegistryEvent.PartitionsAdded,
         TopicRegistryEvent.TopicConfigAltered,
         TopicRegistryEvent.ReassignmentEvent,
@@ -41,8 +42,18 @@ public sealed interface TopicRegistryEvent extends CborPersisted
     }
   }
 
-  /** The topic (this incarnation of the name) was deleted. */
+  /**
+   * The topic (this incarnation of the name) was deleted. Its partitions' Deletes are pending
+   * until each is confirmed ({@link PartitionDeletionConfirmed}).
+   */
   record TopicDeleted(String name, String topicId) implements TopicRegistryEvent {}
+
+  /** {@code partitions} of the deleted incarnation {@code topicId} confirmed their Delete (or had no data). */
+  record PartitionDeletionConfirmed(String name, String topicId, List<Integer> partitions) implements TopicRegistryEvent {
+    public PartitionDeletionConfirmed {
+      partitions = partitions == null ? List.of() : List.copyOf(partitions);
+    }
+  }
 
   /** Partitions {@code previousCount .. newCount-1} were added, on the nodes of {@code placement}. */
   record PartitionsAdded(String name, String topicId, int previousCount, int newCount, List<Integer> placement)

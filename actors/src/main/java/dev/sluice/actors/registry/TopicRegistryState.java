@@ -25,8 +25,35 @@ import java.util.TreeMap;
  * table. Both are pure: ids and clocks are passed in, nothing throws for bad input.
  */
 public record TopicRegistryState(
-    Map<String, TopicMetadata> topics, Map<String, Reassignment> reassignments, Map<String, Integer> stores)
+    Map<String, TopicMetadata> topics,
+    Map<String, Reassignment> reassignments,
+    Map<String, Integer> stores,
+    Map<String, PendingDeletion> deletions)
     implements CborPersisted {
+
+  /**
+   * A deleted topic (by its id in {@code deletions}) whose {@code partitions} have not confirmed
+   * their Delete yet. {@code topic} is the metadata it had: where those partitions live.
+   * Kept until every one confirmed, so a registry that restarts or moves meanwhile sends the
+   * Deletes again. A partition whose name was created again is dropped: the new incarnation's
+   * creation replaces what is left of the old one.
+   */
+  public record PendingDeletion(TopicMetadata topic, List<Integer> partitions) {
+    public PendingDeletion {
+      partitions = partitions == null ? List.of() : List.copyOf(new java.util.TreeSet<>(partitions));
+    }
+
+    /** Without the partitions {@code from .. to-1}; null when none is left. */
+    PendingDeletion without(int from, int to) {
+      return without(p -> p >= from && p < to);
+    }
+
+    /** Without the partitions {@code done}; null when none is left. */
+    PendingDeletion without(java.util.function.IntPredicate done) {
+      List<Integer> left = partitions.stream().filter(p -> !done.test(p)).toList();
+      return left.isEmpty() ? null : left.size() == partitions.size() ? this : new PendingDeletion(topic, left);
+    }
+  }
 
   /**
    * A partition moving from {@code fromNode} to {@code toNode} (-1: an unplaced partition);
@@ -59,18 +86,50 @@ public record TopicRegistryState(
     topics = topics == null ? Map.of() : Map.copyOf(topics);
     reassignments = reassignments == null ? Map.of() : Map.copyOf(reassignments);
     stores = stores == null ? Map.of() : Map.copyOf(stores);
+    deletions = deletions == null ? Map.of() : Map.copyOf(deletions); // null: a snapshot from before they were kept
   }
 
   public TopicRegistryState(Map<String, TopicMetadata> topics) {
-    this(topics, Map.of(), Map.of());
+    this(topics, Map.of(), Map.of(), Map.of());
   }
 
   public TopicRegistryState(Map<String, TopicMetadata> topics, Map<String, Reassignment> reassignments) {
-    this(topics, reassignments, Map.of());
+    this(topics, reassignments, Map.of(), Map.of());
   }
 
   public static TopicRegistryState empty() {
-    return new TopicRegistryState(Map.of(), Map.of(), Map.of());
+    return new TopicRegistryState(Map.of(), Map.of(), Map.of(), Map.of());
+  }
+
+  /** Deleted topics whose partitions' Deletes are not all confirmed, ordered by name. */
+  public List<PendingDeletion> pendingDeletions() {
+    List<PendingDeletion> out = new ArrayList<>(deletions.values());
+    out.sort(Comparator.comparing((PendingDeletion d) -> d.topic().name()).thenComparing(d -> d.topic().topicId()));
+    return out;
+  }
+
+  /** Whether {@code partition} of the deleted incarnation {@code topicId} still has to confirm its Delete. */
+  public boolean deletionPending(String topicId, int partition) {
+    PendingDeletion d = deletions.get(topicId);
+    return d != null && d.partitions().contains(partition);
+  }
+
+  /**
+   * The node of {@code topic}'s {@code partition}: of the live topic, else of a deleted
+   * incarnation whose Delete of it is pending (so the Delete reaches the node with its data);
+   * empty if neither knows it.
+   */
+  public Optional<Integer> nodeOf(String topic, int partition) {
+    TopicMetadata t = topic == null ? null : topics.get(topic);
+    if (t != null && partition >= 0 && partition < t.partitions()) {
+      return Optional.of(t.nodeOf(partition));
+    }
+    for (PendingDeletion d : deletions.values()) {
+      if (d.topic().name().equals(topic) && d.partitions().contains(partition)) {
+        return Optional.of(d.topic().nodeOf(partition));
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -381,22 +440,27 @@ public record TopicRegistryState(
     if (event instanceof TopicRegistryEvent.StorePlaced p) {
       Map<String, Integer> next = new HashMap<>(stores);
       next.put(p.storeId(), p.nodeId());
-      return new TopicRegistryState(topics, reassignments, next);
+      return new TopicRegistryState(topics, reassignments, next, deletions);
     }
     if (event instanceof TopicCreated c) {
-      return with(c.name(), c.metadata()).withoutMovesOf(c.name());
+      return with(c.name(), c.metadata()).withoutMovesOf(c.name()).withoutDeletionsOf(c.name(), 0, c.partitions());
+    }
+    if (event instanceof TopicRegistryEvent.PartitionDeletionConfirmed c) {
+      PendingDeletion d = deletions.get(c.topicId());
+      return d == null ? this : withDeletion(c.topicId(), d.without(c.partitions()::contains));
     }
     TopicMetadata t = topics.get(event.name());
     if (t == null || !t.topicId().equals(topicIdOf(event))) {
       return this;
     }
     if (event instanceof TopicDeleted) {
-      return with(t.name(), null).withoutMovesOf(t.name());
+      List<Integer> all = java.util.stream.IntStream.range(0, t.partitions()).boxed().toList();
+      return with(t.name(), null).withoutMovesOf(t.name()).withDeletion(t.topicId(), new PendingDeletion(t, all));
     } else if (event instanceof TopicRegistryEvent.ReassignmentStarted r) {
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       Reassignment m = new Reassignment(r.name(), r.topicId(), r.partition(), r.fromNode(), r.toNode(), r.atMillis(), false);
       next.put(m.key(), m);
-      return new TopicRegistryState(topics, next, stores);
+      return new TopicRegistryState(topics, next, stores, deletions);
     } else if (event instanceof TopicRegistryEvent.ReassignmentFencing f) {
       Reassignment m = reassignments.get(Reassignment.key(f.name(), f.partition()));
       if (m == null) {
@@ -404,17 +468,17 @@ public record TopicRegistryState(
       }
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       next.put(m.key(), new Reassignment(m.topic(), m.topicId(), m.partition(), m.fromNode(), m.toNode(), m.startedAtMillis(), true));
-      return new TopicRegistryState(topics, next, stores);
+      return new TopicRegistryState(topics, next, stores, deletions);
     } else if (event instanceof TopicRegistryEvent.ReassignmentCancelled c) {
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       next.remove(Reassignment.key(c.name(), c.partition()));
-      return new TopicRegistryState(topics, next, stores);
+      return new TopicRegistryState(topics, next, stores, deletions);
     } else if (event instanceof TopicRegistryEvent.PartitionReassigned r) {
       Map<String, Reassignment> next = new HashMap<>(reassignments);
       next.remove(Reassignment.key(r.name(), r.partition()));
-      return new TopicRegistryState(topics, next, stores).with(t.name(), t.withNode(r.partition(), r.toNode()));
+      return new TopicRegistryState(topics, next, stores, deletions).with(t.name(), t.withNode(r.partition(), r.toNode()));
     } else if (event instanceof PartitionsAdded a) {
-      return with(t.name(), t.withPartitions(a.newCount(), a.placement()));
+      return with(t.name(), t.withPartitions(a.newCount(), a.placement())).withoutDeletionsOf(t.name(), a.previousCount(), a.newCount());
     } else if (event instanceof TopicConfigAltered c) {
       return with(t.name(), t.withConfig(c.config()));
     }
@@ -442,7 +506,7 @@ public record TopicRegistryState(
     } else {
       next.put(name, topicOrNull);
     }
-    return new TopicRegistryState(next, reassignments, stores);
+    return new TopicRegistryState(next, reassignments, stores, deletions);
   }
 
   private TopicRegistryState withoutMovesOf(String name) {
@@ -451,7 +515,29 @@ public record TopicRegistryState(
     }
     Map<String, Reassignment> next = new HashMap<>(reassignments);
     next.values().removeIf(r -> r.topic().equals(name));
-    return new TopicRegistryState(topics, next, stores);
+    return new TopicRegistryState(topics, next, stores, deletions);
+  }
+
+  /** With {@code topicId}'s pending deletion set to {@code pendingOrNull} (null: none left). */
+  private TopicRegistryState withDeletion(String topicId, PendingDeletion pendingOrNull) {
+    Map<String, PendingDeletion> next = new HashMap<>(deletions);
+    if (pendingOrNull == null) {
+      next.remove(topicId);
+    } else {
+      next.put(topicId, pendingOrNull);
+    }
+    return new TopicRegistryState(topics, reassignments, stores, next);
+  }
+
+  /** Partitions {@code from .. to-1} of the name belong to a new incarnation: no Delete may reach them. */
+  private TopicRegistryState withoutDeletionsOf(String name, int from, int to) {
+    TopicRegistryState s = this;
+    for (Map.Entry<String, PendingDeletion> e : deletions.entrySet()) {
+      if (e.getValue().topic().name().equals(name)) {
+        s = s.withDeletion(e.getKey(), e.getValue().without(from, to));
+      }
+    }
+    return s;
   }
 
   // ---- helpers -------------------------------------------------------------------------------

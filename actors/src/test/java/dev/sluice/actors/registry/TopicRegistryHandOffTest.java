@@ -79,7 +79,7 @@ class TopicRegistryHandOffTest {
       assertEquals(TopicError.REQUEST_TIMED_OUT, r.error(), "partitions that did not confirm: " + r.message());
       assertTrue(r.message().contains("3 of its partitions did not confirm"), "says how many: " + r.message());
       assertTrue(r.message().contains("hand-off-timeout (500 ms)"), "says why: " + r.message());
-      assertTrue(r.message().contains("checks them again there"), "says what becomes of them: " + r.message());
+      assertTrue(r.message().contains("tries them again there when it starts"), "says what becomes of them: " + r.message());
       assertNotNull(r.topic(), "the topic is created all the same");
 
       // the next registry recovers the topic and checks its partitions in the background; that

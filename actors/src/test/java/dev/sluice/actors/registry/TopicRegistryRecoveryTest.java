@@ -1,12 +1,14 @@
 package dev.sluice.actors.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionError;
 import dev.sluice.actors.registry.TopicRegistry.TopicResult;
+import dev.sluice.persistence.batch.LogRecord;
 import dev.sluice.persistence.partition.TopicConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,5 +121,91 @@ class TopicRegistryRecoveryTest {
           });
       assertEquals(TopicError.NONE, node.delete("late").error(), "with partitions answering, delete succeeds");
     }
+  }
+
+  static final String FAST_RETRIES =
+      "sluice.registry.partition-request-timeout = 300 ms\n"
+          + "sluice.registry.retry-backoff-min = 100 ms\n"
+          + "sluice.registry.retry-backoff-max = 400 ms\n";
+
+  @Test
+  void aDeletionThatPartitionsDidNotConfirmIsFinishedByTheNextRegistry() {
+    try (RegistryNode node = new RegistryNode(dataDir, SNAPSHOTS, true)) {
+      assertEquals(TopicError.NONE, node.create("doomed", 2, Map.of()).error());
+      appendOne(node, "doomed", 0);
+    }
+    // No partition entities on this node: the registry deletes the topic, but no partition confirms.
+    try (RegistryNode node = new RegistryNode(dataDir, FAST_RETRIES + SNAPSHOTS, false)) {
+      TopicResult deleted = node.delete("doomed");
+      assertEquals(TopicError.REQUEST_TIMED_OUT, deleted.error(), "delete without partitions: " + deleted.message());
+      assertEquals(TopicError.UNKNOWN_TOPIC_OR_PARTITION, node.describe("doomed").error(), "the topic is gone from the table");
+      assertTrue(locate(node, "doomed", 1).known(), "but its partitions are still found, for their Deletes");
+    }
+    try (RegistryNode node = new RegistryNode(dataDir, SNAPSHOTS, true)) {
+      assertEquals(List.of(), node.list().topics(), "no topic (this also starts the registry)");
+      eventually(
+          node,
+          Duration.ofSeconds(20),
+          () -> {
+            for (int p = 0; p < 2; p++) {
+              assertEquals(
+                  PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.describePartition("doomed", p).error(),
+                  "the recovered registry deleted partition " + p);
+              assertFalse(locate(node, "doomed", p).known(), "and recorded partition " + p + " as deleted");
+            }
+          });
+    }
+    try (RegistryNode node = new RegistryNode(dataDir, SNAPSHOTS, true)) {
+      assertEquals(List.of(), node.list().topics());
+      for (int p = 0; p < 2; p++) {
+        assertFalse(locate(node, "doomed", p).known(), "after another restart partition " + p + " is still recorded as deleted");
+      }
+    }
+  }
+
+  private static TopicRegistry.PartitionLocation locate(RegistryNode node, String topic, int partition) {
+    return node.ask(TopicRegistry.PartitionLocation.class, r -> new TopicRegistry.LocatePartition(topic, partition, r));
+  }
+
+  @Test
+  void aPendingDeletionNeverReachesTheNameCreatedAgain() {
+    try (RegistryNode node = new RegistryNode(dataDir, SNAPSHOTS, true)) {
+      assertEquals(TopicError.NONE, node.create("reborn", 2, Map.of()).error());
+      appendOne(node, "reborn", 0);
+      appendOne(node, "reborn", 1);
+    }
+    String newId;
+    try (RegistryNode node = new RegistryNode(dataDir, FAST_RETRIES + SNAPSHOTS, false)) {
+      assertEquals(TopicError.REQUEST_TIMED_OUT, node.delete("reborn").error());
+      TopicResult created = node.create("reborn", 1, Map.of());
+      assertEquals(TopicError.REQUEST_TIMED_OUT, created.error(), "created again, its partition unconfirmed: " + created.message());
+      newId = created.topic().topicId();
+    }
+    try (RegistryNode node = new RegistryNode(dataDir, SNAPSHOTS, true)) {
+      assertEquals(List.of(newId), node.list().topics().stream().map(TopicMetadata::topicId).toList(), "the new incarnation");
+      eventually(
+          node,
+          Duration.ofSeconds(20),
+          () -> {
+            assertEquals(
+                PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.describePartition("reborn", 1).error(),
+                "the old incarnation's partition 1 is deleted");
+            PartitionEntity.PartitionInfo p0 = node.describePartition("reborn", 0);
+            assertEquals(PartitionError.NONE, p0.error(), "partition 0 lives on for the new incarnation");
+            assertEquals(1, p0.logStartOffset(), "with the old incarnation's record gone");
+          });
+      assertEquals(
+          PartitionError.NONE,
+          node.askPartition("reborn", 0, PartitionEntity.Ack.class, r -> new PartitionEntity.Create("reborn", 0, newId, TopicConfig.defaults(), r)).error(),
+          "partition 0 belongs to the new id");
+    }
+  }
+
+  private static void appendOne(RegistryNode node, String topic, int partition) {
+    PartitionEntity.AppendResult appended =
+        node.askPartition(
+            topic, partition, PartitionEntity.AppendResult.class,
+            r -> PartitionEntity.Append.of(List.of(LogRecord.of(1L, null, "x".getBytes(java.nio.charset.StandardCharsets.UTF_8))), r));
+    assertEquals(PartitionError.NONE, appended.error(), "append to " + topic + "-" + partition);
   }
 }

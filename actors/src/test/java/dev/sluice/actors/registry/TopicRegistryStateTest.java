@@ -224,6 +224,44 @@ class TopicRegistryStateTest {
   }
 
   @Test
+  void aDeletedTopicsPartitionsStayPendingAndLocatableUntilEachConfirms() {
+    TopicRegistryState state =
+        TopicRegistryState.empty()
+            .apply(new TopicCreated("t", "id-t", 3, TopicConfig.defaults(), NOW, List.of(2, 3, 1)));
+    state = state.apply(state.deleteTopic("t").event());
+
+    assertEquals(1, state.pendingDeletions().size());
+    assertEquals(List.of(0, 1, 2), state.pendingDeletions().get(0).partitions());
+    assertTrue(state.deletionPending("id-t", 1));
+    assertEquals(java.util.Optional.of(3), state.nodeOf("t", 1), "a pending Delete is routed to the node with the data");
+    assertEquals(java.util.Optional.empty(), state.nodeOf("t", 3), "no such partition");
+
+    state = state.apply(new TopicRegistryEvent.PartitionDeletionConfirmed("t", "id-t", List.of(1)));
+    assertFalse(state.deletionPending("id-t", 1), "confirmed");
+    assertEquals(java.util.Optional.empty(), state.nodeOf("t", 1));
+    assertTrue(state.deletionPending("id-t", 0));
+    state = state.apply(new TopicRegistryEvent.PartitionDeletionConfirmed("t", "id-t", List.of(2, 0)));
+    assertTrue(state.pendingDeletions().isEmpty(), "all confirmed: nothing is kept");
+    assertEquals(state, state.apply(new TopicRegistryEvent.PartitionDeletionConfirmed("t", "id-t", List.of(2))), "a repeated confirmation changes nothing");
+  }
+
+  @Test
+  void aNameCreatedAgainTakesItsPartitionsOutOfThePendingDeletion() {
+    TopicRegistryState state = withTopic("t", 4);
+    state = state.apply(state.deleteTopic("t").event());
+    state = state.apply(state.createTopic("t", 2, Map.of(), "id-t-2", NOW + 1).event());
+
+    assertFalse(state.deletionPending("id-t", 0), "t-0 is the new incarnation's now");
+    assertFalse(state.deletionPending("id-t", 1));
+    assertTrue(state.deletionPending("id-t", 2), "t-2 of the old incarnation still has to go");
+    assertEquals(java.util.Optional.of(-1), state.nodeOf("t", 3), "t-3 (unplaced) is still found for its Delete");
+
+    state = state.apply(state.createPartitions("t", 3).event());
+    assertFalse(state.deletionPending("id-t", 2), "t-2 belongs to the new incarnation once it has 3 partitions");
+    assertEquals(List.of(3), state.pendingDeletions().get(0).partitions());
+  }
+
+  @Test
   void deleteOfAnUnknownTopicIsRejected() {
     assertRejected(withTopic("t", 1).deleteTopic("u"), TopicError.UNKNOWN_TOPIC_OR_PARTITION, "'u' does not exist");
   }

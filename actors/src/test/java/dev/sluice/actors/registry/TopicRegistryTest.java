@@ -238,10 +238,14 @@ class TopicRegistryTest {
         List.of(
             new TopicRegistryEvent.TopicCreated("orders", meta.topicId(), 3, config, 1_700_000_000_000L),
             new TopicRegistryEvent.TopicDeleted("orders", meta.topicId()),
+            new TopicRegistryEvent.PartitionDeletionConfirmed("orders", meta.topicId(), List.of(0, 2)),
             new TopicRegistryEvent.PartitionsAdded("orders", meta.topicId(), 3, 6),
             new TopicRegistryEvent.TopicConfigAltered("orders", meta.topicId(), config),
             TopicRegistryState.empty(),
-            new TopicRegistryState(Map.of("orders", meta, "other", new TopicMetadata("other", "id-2", 1, TopicConfig.defaults(), 5L))));
+            new TopicRegistryState(Map.of("orders", meta, "other", new TopicMetadata("other", "id-2", 1, TopicConfig.defaults(), 5L))),
+            new TopicRegistryState(
+                Map.of(), Map.of(), Map.of(),
+                Map.of(meta.topicId(), new TopicRegistryState.PendingDeletion(meta, List.of(0, 2)))));
     Serialization serializers = SerializationExtension.get(node.kit.system().classicSystem());
     for (Object p : persisted) {
       assertEquals(
