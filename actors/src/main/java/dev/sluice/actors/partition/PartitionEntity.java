@@ -98,8 +98,18 @@ public final class PartitionEntity
   /** Replaces the topic configuration this partition enforces. */
   public record UpdateConfig(TopicConfig config, ActorRef<Ack> replyTo) implements Command {}
 
-  /** Deletes the partition and its whole log. */
-  public record Delete(String reason, ActorRef<Ack> replyTo) implements Command {}
+  /**
+   * Deletes the partition and its whole log. With a {@code topicId}, only if the partition
+   * belongs to that incarnation of the topic: a Delete that was held up (its node down, a retry)
+   * can then never delete a topic created again under the same name. Otherwise it answers
+   * UNKNOWN_TOPIC_OR_PARTITION, as for a partition that does not exist: that incarnation's log is
+   * not here. {@code null} deletes whatever the partition holds.
+   */
+  public record Delete(String reason, String topicId, ActorRef<Ack> replyTo) implements Command {
+    public Delete(String reason, ActorRef<Ack> replyTo) {
+      this(reason, null, replyTo);
+    }
+  }
 
   /**
    * Appends one Kafka v2 record batch. The partition takes ownership of {@code batch}: it stamps
@@ -443,6 +453,14 @@ public final class PartitionEntity
   private ReplyEffect<PartitionEvent, PartitionState> onDelete(PartitionState state, Delete cmd) {
     if (!state.exists()) {
       return Effect().reply(cmd.replyTo(), unknownAck());
+    }
+    if (cmd.topicId() != null && !cmd.topicId().equals(state.topicId())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Ack(
+                  PartitionError.UNKNOWN_TOPIC_OR_PARTITION,
+                  "no partition of topic id " + cmd.topicId() + " here: it belongs to topic id " + state.topicId()));
     }
     return Effect()
         .persist(new PartitionDeleted(cmd.reason()))

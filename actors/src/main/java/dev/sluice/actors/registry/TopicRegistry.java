@@ -316,7 +316,8 @@ public final class TopicRegistry
   /**
    * Partition deletions confirmed but not persisted yet, by topic id: {@link RecordDeletions}
    * persists them together, so a topic of many partitions is not one persist (a replicated
-   * write the registry waits for) per partition. Lost in a crash they are only sent again.
+   * write the registry waits for) per partition. Lost in a crash or a move they are only sent
+   * again.
    */
   private final Map<String, TopicRegistryEvent.PartitionDeletionConfirmed> unrecordedDeletions = new LinkedHashMap<>();
   private static final Duration RECORD_DELETIONS_AFTER = Duration.ofMillis(100);
@@ -388,30 +389,15 @@ public final class TopicRegistry
         })
         .onCommand(HandOff.class, this::onHandOff)
         .onCommand(HandOffDeadline.class, this::onHandOffDeadline)
-        .onCommand(RecordDeletions.class, (state, cmd) -> recordDeletionsThen(false))
+        .onCommand(RecordDeletions.class, (state, cmd) -> recordDeletions())
         .build();
   }
 
   private void onRecoveryCompleted(TopicRegistryState state) {
     timers.startTimerWithFixedDelay("resume-reassignments", new ResumeReassignments(), settings.reassignmentCheckInterval());
-    for (TopicRegistryState.PendingDeletion d : state.pendingDeletions()) {
-      LOG.info(
-          "Topic '{}' (id {}) was deleted, but partitions {} have not confirmed their deletion; deleting them again",
-          d.topic().name(), d.topic().topicId(), d.partitions());
-      startOperation(
-          state, RequestKind.DELETE, d.topic(), d.partitions(), false,
-          failures -> {
-            if (!failures.isEmpty()) {
-              LOG.warn(
-                  "After recovery, {} partitions of the deleted topic '{}' could not be deleted ({}); retrying",
-                  failures.size(), d.topic().name(), summary(failures));
-            }
-          });
+    if (!state.topics().isEmpty()) {
+      LOG.info("Topic registry recovered {} topics; checking their partitions", state.topics().size());
     }
-    if (state.topics().isEmpty()) {
-      return;
-    }
-    LOG.info("Topic registry recovered {} topics; checking their partitions", state.topics().size());
     for (TopicMetadata t : state.list()) {
       startOperation(
           state,
@@ -425,6 +411,21 @@ public final class TopicRegistry
               LOG.warn(
                   "After recovery, {} of {} partitions of topic '{}' could not be brought in line ({}); retrying",
                   failures.size(), t.partitions(), t.name(), summary(failures));
+            }
+          });
+    }
+    // after the live topics: a Delete waiting for a node that is down must not hold them up
+    for (TopicRegistryState.PendingDeletion d : state.pendingDeletions()) {
+      LOG.info(
+          "Topic '{}' (id {}) was deleted, but partitions {} have not confirmed their deletion; deleting them again",
+          d.topic().name(), d.topic().topicId(), d.partitions());
+      startOperation(
+          state, RequestKind.DELETE, d.topic(), d.partitions(), false,
+          failures -> {
+            if (!failures.isEmpty()) {
+              LOG.warn(
+                  "After recovery, {} partitions of the deleted topic '{}' could not be deleted ({}); retrying",
+                  failures.size(), d.topic().name(), summary(failures));
             }
           });
     }
@@ -615,7 +616,7 @@ public final class TopicRegistry
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onHandOff(TopicRegistryState state, HandOff cmd) {
     if (!callerWaits()) {
-      return recordDeletionsThen(true);
+      return stopForHandOff();
     }
     if (!handingOff) {
       handingOff = true;
@@ -643,7 +644,7 @@ public final class TopicRegistry
     }
     operations.clear();
     LOG.warn("The topic registry stops to move to another node with partition requests unconfirmed after {} ms", settings.handOffTimeout().toMillis());
-    return recordDeletionsThen(true);
+    return stopForHandOff();
   }
 
   /** Records {@code r}'s partition as failed for its operation, without settling it. */
@@ -751,7 +752,11 @@ public final class TopicRegistry
                     .thenApply(info -> new PartitionReplied(id, info.error(), null, info.config(), null));
         case UPDATE_CONFIG -> reply = acked(id, partition.ask(to -> new PartitionEntity.UpdateConfig(t.config(), to), timeout));
         case DELETE ->
-            reply = acked(id, partition.ask(to -> new PartitionEntity.Delete("topic " + r.topic() + " was deleted", to), timeout));
+            reply =
+                acked(
+                    id,
+                    partition.ask(
+                        to -> new PartitionEntity.Delete("topic " + r.topic() + " was deleted", r.topicId(), to), timeout));
         default -> throw new IllegalStateException("unhandled request kind " + r.kind());
       }
     } catch (RuntimeException e) { // e.g. partitions are not registered with sharding on this node
@@ -833,13 +838,14 @@ public final class TopicRegistry
     dispatch(state);
     if (handingOff && !callerWaits()) {
       LOG.info("The topic registry answered the requests in progress; it stops here to move to another node");
-      return recordDeletionsThen(true);
+      return stopForHandOff();
     }
     return Effect().noReply();
   }
 
   private void deletionConfirmed(Request r) {
-    if (unrecordedDeletions.isEmpty()) {
+    // (not "if the map was empty": a restart after a failed persist cancels the actor's timers)
+    if (!timers.isTimerActive(new RecordDeletions())) {
       timers.startSingleTimer(new RecordDeletions(), RECORD_DELETIONS_AFTER);
     }
     TopicRegistryEvent.PartitionDeletionConfirmed before = unrecordedDeletions.get(r.topicId());
@@ -848,16 +854,26 @@ public final class TopicRegistry
     unrecordedDeletions.put(r.topicId(), new TopicRegistryEvent.PartitionDeletionConfirmed(r.topic(), r.topicId(), partitions));
   }
 
-  /** Persists the unrecorded deletion confirmations, if there are any; then stops if {@code stop}. */
-  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> recordDeletionsThen(boolean stop) {
+  /** Persists the deletion confirmations not recorded yet. */
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> recordDeletions() {
     if (unrecordedDeletions.isEmpty()) {
-      return stop ? Effect().stop().thenNoReply() : Effect().noReply();
+      return Effect().noReply();
     }
     List<TopicRegistryEvent> events = new ArrayList<>(unrecordedDeletions.values());
     unrecordedDeletions.clear();
-    timers.cancel(new RecordDeletions());
-    var persisted = Effect().persist(events);
-    return stop ? persisted.thenStop().thenNoReply() : persisted.thenNoReply();
+    return Effect().persist(events).thenNoReply();
+  }
+
+  /**
+   * Stops (to move), without persisting what {@link #unrecordedDeletions} holds: a stop must not
+   * wait for a replicated write that may fail. The next registry finds those partitions pending,
+   * sends their Deletes again and is answered at once (nothing left to delete).
+   */
+  private ReplyEffect<TopicRegistryEvent, TopicRegistryState> stopForHandOff() {
+    if (!unrecordedDeletions.isEmpty()) {
+      LOG.debug("Stopping with {} deletion confirmations unrecorded; the next registry confirms them again", unrecordedDeletions.size());
+    }
+    return Effect().stop().thenNoReply();
   }
 
 

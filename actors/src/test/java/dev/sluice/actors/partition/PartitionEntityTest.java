@@ -50,6 +50,21 @@ class PartitionEntityTest {
   }
 
   @Test
+  void aDeleteForAnotherIncarnationLeavesThePartitionAlone() {
+    assertEquals(0, node.append("t", 0, records(0, 3, 100)).baseOffset());
+    org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<PartitionEntity.Ack> acks = node.probe();
+
+    node.partition("t", 0).tell(new PartitionEntity.Delete("an old topic id", "id-of-an-earlier-t", acks.getRef()));
+    PartitionEntity.Ack stale = acks.expectMessageClass(PartitionEntity.Ack.class, PartitionNode.TIMEOUT);
+    assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, stale.error(), "not this incarnation: " + stale.message());
+    assertEquals(3, node.describe("t", 0).highWatermark(), "the log is untouched");
+
+    node.partition("t", 0).tell(new PartitionEntity.Delete("its own id", "id-t", acks.getRef()));
+    assertEquals(PartitionError.NONE, acks.expectMessageClass(PartitionEntity.Ack.class, PartitionNode.TIMEOUT).error());
+    assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.describe("t", 0).error(), "deleted");
+  }
+
+  @Test
   void appendsAssignDenseOffsetsAndFetchReturnsWholeBatches() {
     assertEquals(0, node.append("t", 0, records(0, 10, 1000)).baseOffset());
     assertEquals(10, node.append("t", 0, records(10, 5, 1000)).baseOffset());

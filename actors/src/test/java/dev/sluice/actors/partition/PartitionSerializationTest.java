@@ -55,6 +55,7 @@ class PartitionSerializationTest {
     ser.verifySerialization(new PartitionEntity.Create("t", 1, "id", CONFIG, ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.UpdateConfig(CONFIG, ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.Delete("why", ack.getRef()), true);
+    ser.verifySerialization(new PartitionEntity.Delete("why", "topic-id-1", ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.Fetch(5, 100, 1, 500, fetch.getRef()), true);
     ser.verifySerialization(new PartitionEntity.ListOffsets(-2, off.getRef()), true);
     ser.verifySerialization(new PartitionEntity.Describe(info.getRef()), true);
