@@ -729,6 +729,12 @@ public final class TopicRegistry
   }
 
   private void send(TopicRegistryState state, Request r) {
+    int deletedOn = r.kind() == RequestKind.DELETE ? state.deletedPartitionNode(r.topicId(), r.partition()) : -1;
+    if (deletedOn >= 0 && !liveNodes().contains(deletedOn)) {
+      // not sent: it would wait in the shard region for the node, one more copy per retry
+      fail(r, "its node " + deletedOn + " is not up");
+      return;
+    }
     long id = nextRequestId++;
     inFlight.put(id, r);
     TopicMetadata t = state.topics().get(r.topic()); // null only for a Delete

@@ -114,6 +114,12 @@ public record TopicRegistryState(
     return d != null && d.partitions().contains(partition);
   }
 
+  /** The node of {@code partition} of the deleted incarnation {@code topicId}; -1 if unplaced or not pending. */
+  public int deletedPartitionNode(String topicId, int partition) {
+    PendingDeletion d = deletions.get(topicId);
+    return d == null || !d.partitions().contains(partition) ? -1 : d.topic().nodeOf(partition);
+  }
+
   /**
    * The node of {@code topic}'s {@code partition}: of the live topic, else of a deleted
    * incarnation whose Delete of it is pending (so the Delete reaches the node with its data);

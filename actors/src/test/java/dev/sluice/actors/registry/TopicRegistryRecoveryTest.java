@@ -163,6 +163,32 @@ class TopicRegistryRecoveryTest {
     }
   }
 
+  @Test
+  void aDeleteForANodeThatIsNotUpWaitsForItInsteadOfBeingSent() {
+    String onNode7 = "pekko.cluster.roles = [\"sluice-node-7\"]\n";
+    try (RegistryNode node = new RegistryNode(dataDir, onNode7 + SNAPSHOTS, true)) {
+      TopicResult created = node.create("remote", 1, Map.of());
+      assertEquals(TopicError.NONE, created.error(), created.message());
+      assertEquals(List.of(7), created.topic().placement(), "placed on the only node up, 7");
+    }
+    // The same data as node 1: node 7, where the partition lives, is not up.
+    try (RegistryNode node = new RegistryNode(dataDir, "pekko.cluster.roles = [\"sluice-node-1\"]\n" + FAST_RETRIES + SNAPSHOTS, true)) {
+      TopicResult deleted = node.delete("remote");
+      assertEquals(TopicError.REQUEST_TIMED_OUT, deleted.error(), "the Delete waits for node 7: " + deleted.message());
+      assertTrue(deleted.message().contains("its node 7 is not up"), deleted.message());
+      assertEquals(PartitionError.NONE, node.describePartition("remote", 0).error(), "nothing was deleted here");
+    }
+    try (RegistryNode node = new RegistryNode(dataDir, onNode7 + SNAPSHOTS, true)) {
+      assertEquals(List.of(), node.list().topics());
+      eventually(
+          node,
+          Duration.ofSeconds(20),
+          () -> assertEquals(
+              PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.describePartition("remote", 0).error(),
+              "node 7 is back: the partition is deleted"));
+    }
+  }
+
   private static TopicRegistry.PartitionLocation locate(RegistryNode node, String topic, int partition) {
     return node.ask(TopicRegistry.PartitionLocation.class, r -> new TopicRegistry.LocatePartition(topic, partition, r));
   }

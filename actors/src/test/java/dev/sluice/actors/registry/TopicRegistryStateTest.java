@@ -234,6 +234,8 @@ class TopicRegistryStateTest {
     assertEquals(List.of(0, 1, 2), state.pendingDeletions().get(0).partitions());
     assertTrue(state.deletionPending("id-t", 1));
     assertEquals(java.util.Optional.of(3), state.nodeOf("t", 1), "a pending Delete is routed to the node with the data");
+    assertEquals(3, state.deletedPartitionNode("id-t", 1));
+    assertEquals(-1, state.deletedPartitionNode("id-other", 1), "not a pending deletion");
     assertEquals(java.util.Optional.empty(), state.nodeOf("t", 3), "no such partition");
 
     state = state.apply(new TopicRegistryEvent.PartitionDeletionConfirmed("t", "id-t", List.of(1)));
