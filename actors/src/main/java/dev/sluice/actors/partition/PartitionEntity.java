@@ -192,8 +192,17 @@ public final class PartitionEntity
   public record Fenced(PartitionError error, String message, long fenceSequenceNr) implements SluiceMessage {}
 
   /** Reply of commands that only succeed or fail. */
-  public record Ack(PartitionError error, String message) implements SluiceMessage {
+  /**
+   * Reply to Create, Delete, UpdateConfig and the like. {@code topicId}: for a Create refused
+   * because the partition belongs to another incarnation of the topic, the id of that
+   * incarnation (so it, and only it, can be deleted); else null.
+   */
+  public record Ack(PartitionError error, String message, String topicId) implements SluiceMessage {
     static final Ack OK = new Ack(PartitionError.NONE, null);
+
+    public Ack(PartitionError error, String message) {
+      this(error, message, null);
+    }
   }
 
   /** Reply to {@link Append}; {@code logAppendTime} is -1 unless the topic uses LogAppendTime. */
@@ -436,7 +445,10 @@ public final class PartitionEntity
       return Effect()
           .reply(
               cmd.replyTo(),
-              new Ack(PartitionError.INVALID_REQUEST, "partition exists for another incarnation of the topic (id " + state.topicId() + ")"));
+              new Ack(
+                  PartitionError.INVALID_REQUEST,
+                  "partition exists for another incarnation of the topic (id " + state.topicId() + ")",
+                  state.topicId()));
     }
     return Effect()
         .persist(new PartitionCreated(cmd.topic(), cmd.partition(), cmd.topicId(), cmd.config()))

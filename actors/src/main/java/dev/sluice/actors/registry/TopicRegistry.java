@@ -241,9 +241,17 @@ public final class TopicRegistry
     DELETE
   }
 
-  /** Internal: a partition answered request {@code requestId}, or {@code failure} says why not. */
-  record PartitionReplied(long requestId, PartitionError error, String message, TopicConfig config, String failure)
-      implements Command {}
+  /**
+   * Internal: a partition answered request {@code requestId}, or {@code failure} says why not;
+   * {@code heldTopicId} as in {@link PartitionEntity.Ack#topicId}.
+   */
+  record PartitionReplied(
+      long requestId, PartitionError error, String message, TopicConfig config, String failure, String heldTopicId)
+      implements Command {
+    PartitionReplied(long requestId, PartitionError error, String message, TopicConfig config, String failure) {
+      this(requestId, error, message, config, failure, null);
+    }
+  }
 
   /** Internal (timer): try a failed partition request again. */
   record RetryPartitionRequest(RequestKind kind, String topic, String topicId, int partition, int attempt)
@@ -280,7 +288,16 @@ public final class TopicRegistry
   // ---- behaviour -----------------------------------------------------------------------------
 
   /** One request to one partition; {@code operationId} is -1 for a background retry. */
-  private record Request(RequestKind kind, String topic, String topicId, int partition, int attempt, long operationId) {}
+  /**
+   * {@code heldTopicId}: for a REPLACE, the incarnation the partition said it holds; only that
+   * one is deleted (null: whatever it holds, as a partition of an earlier Sluice answers).
+   */
+  private record Request(
+      RequestKind kind, String topic, String topicId, int partition, int attempt, long operationId, String heldTopicId) {
+    Request(RequestKind kind, String topic, String topicId, int partition, int attempt, long operationId) {
+      this(kind, topic, topicId, partition, attempt, operationId, null);
+    }
+  }
 
   /**
    * Requests that together answer one command (or, without a caller, one recovery pass);
@@ -748,7 +765,7 @@ public final class TopicRegistry
         case REPLACE -> {
           // Its outcome shows in the Create's, which the partition handles after the Delete.
           partition.<PartitionEntity.Ack>ask(
-              to -> new PartitionEntity.Delete("replaced by topic id " + t.topicId(), to), timeout);
+              to -> new PartitionEntity.Delete("replaced by topic id " + t.topicId(), r.heldTopicId(), to), timeout);
           reply = acked(id, partition.ask(to -> create(t, r.partition(), to), timeout));
         }
         case VERIFY_CONFIG ->
@@ -776,7 +793,7 @@ public final class TopicRegistry
   }
 
   private static CompletionStage<PartitionReplied> acked(long id, CompletionStage<PartitionEntity.Ack> ack) {
-    return ack.thenApply(a -> new PartitionReplied(id, a.error(), a.message(), null, null));
+    return ack.thenApply(a -> new PartitionReplied(id, a.error(), a.message(), null, null, a.topicId()));
   }
 
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> onPartitionReplied(
@@ -797,7 +814,8 @@ public final class TopicRegistry
             LOG.warn(
                 "Partition {} of topic '{}' belongs to an earlier incarnation ({}); replacing it",
                 r.partition(), r.topic(), reply.message());
-            followUp(r, RequestKind.REPLACE);
+            queued.addLast(
+                new Request(RequestKind.REPLACE, r.topic(), r.topicId(), r.partition(), r.attempt(), r.operationId(), reply.heldTopicId()));
           } else {
             fail(r, describe(error, reply.message()));
           }

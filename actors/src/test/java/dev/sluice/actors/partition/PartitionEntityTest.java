@@ -59,6 +59,11 @@ class PartitionEntityTest {
     assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, stale.error(), "not this incarnation: " + stale.message());
     assertEquals(3, node.describe("t", 0).highWatermark(), "the log is untouched");
 
+    node.partition("t", 0).tell(new PartitionEntity.Create("t", 0, "id-of-a-later-t", TopicConfig.defaults(), acks.getRef()));
+    PartitionEntity.Ack refused = acks.expectMessageClass(PartitionEntity.Ack.class, PartitionNode.TIMEOUT);
+    assertEquals(PartitionError.INVALID_REQUEST, refused.error(), "another incarnation lives here: " + refused.message());
+    assertEquals("id-t", refused.topicId(), "the refusal names the incarnation it holds, for its replacement's Delete");
+
     node.partition("t", 0).tell(new PartitionEntity.Delete("its own id", "id-t", acks.getRef()));
     assertEquals(PartitionError.NONE, acks.expectMessageClass(PartitionEntity.Ack.class, PartitionNode.TIMEOUT).error());
     assertEquals(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, node.describe("t", 0).error(), "deleted");

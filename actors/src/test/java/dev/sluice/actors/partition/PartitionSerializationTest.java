@@ -73,6 +73,7 @@ class PartitionSerializationTest {
   @Test
   void repliesRoundTrip() {
     ser.verifySerialization(new PartitionEntity.Ack(PartitionError.NONE, null), true);
+    ser.verifySerialization(new PartitionEntity.Ack(PartitionError.INVALID_REQUEST, "another incarnation", "topic-id-0"), true);
     ser.verifySerialization(new PartitionEntity.AppendResult(PartitionError.NONE, null, 10, -1, 0), true);
     ser.verifySerialization(new PartitionEntity.OffsetResult(PartitionError.OFFSET_OUT_OF_RANGE, "m", -1, -1), true);
     ser.verifySerialization(new PartitionEntity.PartitionInfo(PartitionError.NONE, "t", 0, 1, 2, 3, 4, CONFIG), true);

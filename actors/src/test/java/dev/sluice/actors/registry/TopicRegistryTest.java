@@ -222,6 +222,7 @@ class TopicRegistryTest {
             new TopicRegistry.AlterTopicConfig("orders", withReset, results.getRef()),
             new TopicRegistry.PartitionReplied(7, PartitionError.NONE, null, config, null),
             new TopicRegistry.PartitionReplied(8, null, null, null, "no answer within 10000 ms"),
+            new TopicRegistry.PartitionReplied(9, PartitionError.INVALID_REQUEST, "another incarnation", null, null, "old-id"),
             new TopicRegistry.RetryPartitionRequest(TopicRegistry.RequestKind.REPLACE, "orders", meta.topicId(), 2, 3),
             new TopicResult(TopicError.NONE, null, meta),
             new TopicResult(TopicError.REQUEST_TIMED_OUT, "partition 1: no answer", meta),
