@@ -287,8 +287,8 @@ public final class TopicRegistry
 
   // ---- behaviour -----------------------------------------------------------------------------
 
-  /** One request to one partition; {@code operationId} is -1 for a background retry. */
   /**
+   * One request to one partition; {@code operationId} is -1 for a background retry.
    * {@code heldTopicId}: for a REPLACE, the incarnation the partition said it holds; only that
    * one is deleted (null: whatever it holds, as a partition of an earlier Sluice answers).
    */
@@ -336,7 +336,7 @@ public final class TopicRegistry
    * write the registry waits for) per partition. Lost in a crash or a move they are only sent
    * again.
    */
-  private final Map<String, TopicRegistryEvent.PartitionDeletionConfirmed> unrecordedDeletions = new LinkedHashMap<>();
+  private final Map<String, UnrecordedDeletions> unrecordedDeletions = new LinkedHashMap<>();
   private static final Duration RECORD_DELETIONS_AFTER = Duration.ofMillis(100);
 
   private TopicRegistry(
@@ -814,8 +814,7 @@ public final class TopicRegistry
             LOG.warn(
                 "Partition {} of topic '{}' belongs to an earlier incarnation ({}); replacing it",
                 r.partition(), r.topic(), reply.message());
-            queued.addLast(
-                new Request(RequestKind.REPLACE, r.topic(), r.topicId(), r.partition(), r.attempt(), r.operationId(), reply.heldTopicId()));
+            followUp(r, RequestKind.REPLACE, reply.heldTopicId());
           } else {
             fail(r, describe(error, reply.message()));
           }
@@ -867,23 +866,28 @@ public final class TopicRegistry
     return Effect().noReply();
   }
 
+  /** The confirmed partitions of one deleted topic that {@link RecordDeletions} has yet to persist. */
+  private record UnrecordedDeletions(String topic, List<Integer> partitions) {}
+
   private void deletionConfirmed(Request r) {
     // (not "if the map was empty": a restart after a failed persist cancels the actor's timers)
     if (!timers.isTimerActive(new RecordDeletions())) {
       timers.startSingleTimer(new RecordDeletions(), RECORD_DELETIONS_AFTER);
     }
-    TopicRegistryEvent.PartitionDeletionConfirmed before = unrecordedDeletions.get(r.topicId());
-    List<Integer> partitions = new ArrayList<>(before == null ? List.of() : before.partitions());
-    partitions.add(r.partition());
-    unrecordedDeletions.put(r.topicId(), new TopicRegistryEvent.PartitionDeletionConfirmed(r.topic(), r.topicId(), partitions));
+    unrecordedDeletions
+        .computeIfAbsent(r.topicId(), id -> new UnrecordedDeletions(r.topic(), new ArrayList<>()))
+        .partitions()
+        .add(r.partition());
   }
 
-  /** Persists the deletion confirmations not recorded yet. */
+  /** Persists the deletion confirmations not recorded yet, one event per topic. */
   private ReplyEffect<TopicRegistryEvent, TopicRegistryState> recordDeletions() {
     if (unrecordedDeletions.isEmpty()) {
       return Effect().noReply();
     }
-    List<TopicRegistryEvent> events = new ArrayList<>(unrecordedDeletions.values());
+    List<TopicRegistryEvent> events = new ArrayList<>();
+    unrecordedDeletions.forEach(
+        (topicId, u) -> events.add(new TopicRegistryEvent.PartitionDeletionConfirmed(u.topic(), topicId, u.partitions())));
     unrecordedDeletions.clear();
     return Effect().persist(events).thenNoReply();
   }
@@ -900,10 +904,13 @@ public final class TopicRegistry
     return Effect().stop().thenNoReply();
   }
 
-
   /** The next step for the same partition, on behalf of the same operation. */
   private void followUp(Request r, RequestKind next) {
-    queued.addLast(new Request(next, r.topic(), r.topicId(), r.partition(), r.attempt(), r.operationId()));
+    followUp(r, next, null);
+  }
+
+  private void followUp(Request r, RequestKind next, String heldTopicId) {
+    queued.addLast(new Request(next, r.topic(), r.topicId(), r.partition(), r.attempt(), r.operationId(), heldTopicId));
   }
 
   /** Records the failure for its operation and schedules a retry. */

@@ -43,6 +43,11 @@ public record TopicRegistryState(
       partitions = partitions == null ? List.of() : List.copyOf(new java.util.TreeSet<>(partitions));
     }
 
+    /** Whether {@code partition} is among them (they are sorted). */
+    boolean contains(int partition) {
+      return java.util.Collections.binarySearch(partitions, partition) >= 0;
+    }
+
     /** Without the partitions {@code from .. to-1}; null when none is left. */
     PendingDeletion without(int from, int to) {
       return without(p -> p >= from && p < to);
@@ -111,13 +116,13 @@ public record TopicRegistryState(
   /** Whether {@code partition} of the deleted incarnation {@code topicId} still has to confirm its Delete. */
   public boolean deletionPending(String topicId, int partition) {
     PendingDeletion d = deletions.get(topicId);
-    return d != null && d.partitions().contains(partition);
+    return d != null && d.contains(partition);
   }
 
   /** The node of {@code partition} of the deleted incarnation {@code topicId}; -1 if unplaced or not pending. */
   public int deletedPartitionNode(String topicId, int partition) {
     PendingDeletion d = deletions.get(topicId);
-    return d == null || !d.partitions().contains(partition) ? -1 : d.topic().nodeOf(partition);
+    return d == null || !d.contains(partition) ? -1 : d.topic().nodeOf(partition);
   }
 
   /**
@@ -131,7 +136,7 @@ public record TopicRegistryState(
       return Optional.of(t.nodeOf(partition));
     }
     for (PendingDeletion d : deletions.values()) {
-      if (d.topic().name().equals(topic) && d.partitions().contains(partition)) {
+      if (d.topic().name().equals(topic) && d.contains(partition)) {
         return Optional.of(d.topic().nodeOf(partition));
       }
     }
