@@ -90,6 +90,8 @@ for _ in $(seq 120); do grep -q "Kafka gateway listening on" "$OUT/node.log" && 
 grep -q "Kafka gateway listening on" "$OUT/node.log" || die "the node did not start in 120 s (see $OUT/node.log)"
 # the launcher execs java, so $NODE_PID is the JVM itself
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$NODE_PID/stat"; }
+# bytes the node read with read()/pread() (its journal reads and its sockets' reads)
+read_bytes() { awk '$1 == "rchar:" { print $2 }' "/proc/$NODE_PID/io"; }
 TICK=$(getconf CLK_TCK)
 
 tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" --create --topic prof-warm \
@@ -113,8 +115,8 @@ consume prof-warm "$RECORDS" >> "$OUT/warm.log" 2>&1 || die "warm-up consumer fa
 # Categories of CPU samples, first match wins (thread names as async-profiler prints them with -t:
 # a JVM thread's name, or the OS name of a native thread; LevelDB's background thread inherits
 # the truncated name of the journal writer that started it, "sluice-journal-").
-summarise() {   # workload collapsed-file seconds node-cpu-s rate
-  awk -v wl="$1" -v secs="$3" -v cpu="$4" -v rate="$5" '
+summarise() {   # workload collapsed-file seconds node-cpu-s rate read-mb
+  awk -v wl="$1" -v secs="$3" -v cpu="$4" -v rate="$5" -v readmb="$6" '
     {
       n = $NF; total += n; s = $0
       if (s ~ /asm_exc_page_fault/ && (s ~ /NativeDB\$DBJNI\.Write/ || s ~ /^\[sluice-journal- /)) c = "leveldb-mmap-write-faults"
@@ -132,19 +134,19 @@ summarise() {   # workload collapsed-file seconds node-cpu-s rate
       by[c] += n
     }
     END {
-      printf "PROFILE workload=%s seconds=%s node_cpu_s=%s rate=%s samples=%d\n", wl, secs, cpu, rate, total
+      printf "PROFILE workload=%s seconds=%s node_cpu_s=%s rate=%s read_mb=%s samples=%d\n", wl, secs, cpu, rate, readmb, total
       for (c in by) printf "PROFILE workload=%s category=%s share=%.1f%%\n", wl, c, 100 * by[c] / (total ? total : 1) | "sort -t= -k4 -nr"
     }' "$2"
 }
 
 profiled() {   # workload command...
   local wl=$1; shift
-  local file="$OUT/$wl.collapsed" t0 c0 t1 c1 line rate
+  local file="$OUT/$wl.collapsed" t0 c0 r0 t1 c1 r1 line rate
   asprof start -e cpu -i "${INTERVAL}ms" -t "$NODE_PID" > "$OUT/$wl-asprof.log" 2>&1 \
     || die "async-profiler did not attach (see $OUT/$wl-asprof.log)"
-  t0=$(date +%s.%N); c0=$(cpu_ticks)
+  t0=$(date +%s.%N); c0=$(cpu_ticks); r0=$(read_bytes)
   "$@" > "$OUT/$wl.log" 2>&1 || { asprof stop "$NODE_PID" >/dev/null 2>&1 || true; die "$wl run failed (see $OUT/$wl.log)"; }
-  t1=$(date +%s.%N); c1=$(cpu_ticks)
+  t1=$(date +%s.%N); c1=$(cpu_ticks); r1=$(read_bytes)
   asprof stop -o collapsed -f "$file" "$NODE_PID" >> "$OUT/$wl-asprof.log" 2>&1 || die "async-profiler stop failed"
   if [ "$wl" = e2e ]; then
     rate=$(sed -nE 's/^Avg latency: ([0-9.]+) ms.*/avg=\1ms/p' "$OUT/$wl.log" | tail -n 1)
@@ -155,7 +157,8 @@ profiled() {   # workload command...
     rate=$(echo "$line" | awk -F', ' '{ printf "%.1fMB/s", $4 }')
   fi
   summarise "$wl" "$file" "$(echo "$t1 - $t0" | bc | xargs printf '%.1f')" \
-    "$(echo "scale=2; ($c1 - $c0) / $TICK" | bc | xargs printf '%.2f')" "$rate" | tee -a "$OUT/summary.txt"
+    "$(echo "scale=2; ($c1 - $c0) / $TICK" | bc | xargs printf '%.2f')" "$rate" \
+    "$(( (r1 - r0) / 1048576 ))" | tee -a "$OUT/summary.txt"
 }
 
 if [ "$WORKLOAD" = e2e ]; then

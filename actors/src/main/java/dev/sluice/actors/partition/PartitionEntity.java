@@ -705,10 +705,14 @@ public final class PartitionEntity
             });
   }
 
-  /** The batches stored from the one containing {@code offset}, about {@code maxBytes} of them. */
+  /**
+   * The batches stored from the one containing {@code offset}, up to {@code maxBytes} of them: the
+   * index says which, so the journal reads no entry that the fetch would not return.
+   */
   private CompletionStage<List<ByteBuffer>> readJournal(PartitionState state, long offset, int maxBytes) {
-    BatchRef from = state.index().get(state.index().indexOf(offset));
-    return journal.readBatchBuffers(persistenceId, from.sequenceNr(), state.index().last().sequenceNr(), maxBytes);
+    int from = state.index().indexOf(offset);
+    int to = state.index().lastWithin(from, maxBytes);
+    return journal.readBatchBuffers(persistenceId, state.index().get(from).sequenceNr(), state.index().get(to).sequenceNr(), maxBytes);
   }
 
   /** The leading batches within {@code maxBytes} (the first one always), as a fetch returns them. */

@@ -255,6 +255,27 @@ public final class BatchIndex {
     return found;
   }
 
+  /**
+   * Position of the last batch of a read that starts with batch {@code from} and takes at most
+   * {@code maxBytes} (batch {@code from} itself always, as a fetch returns its first batch whole).
+   */
+  public int lastWithin(int from, long maxBytes) {
+    long limit = get(from).position() + Math.max(0, maxBytes);
+    int lo = from + 1;
+    int hi = size - 1;
+    int found = from;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (get(mid).endPosition() <= limit) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
   /** Position of the first batch whose max timestamp is at or after {@code timestamp}, or -1. */
   public int indexOfTimestamp(long timestamp) {
     int lo = 0;

@@ -173,6 +173,27 @@ class BatchIndexTest {
     }
   }
 
+  @Test
+  void lastWithinAgreesWithALinearScanAcrossChunksAndAfterADrop() {
+    List<BatchRef> refs = batches(N);
+    for (int drop : new int[] {0, 300}) {
+      List<BatchRef> live = refs.subList(drop, refs.size());
+      BatchIndex index = indexOf(refs).dropFirst(drop);
+      for (int from : new int[] {0, 1, 255, 256, 600, live.size() - 2, live.size() - 1}) {
+        long three = live.subList(from, Math.min(from + 3, live.size())).stream().mapToLong(BatchRef::sizeInBytes).sum();
+        for (long maxBytes : new long[] {-1, 0, 99, live.get(from).sizeInBytes(), three - 1, three, 1_000, 20_000, 1L << 40}) {
+          int expected = from; // the first batch always, even when it alone is over maxBytes
+          long used = live.get(from).sizeInBytes();
+          for (int i = from + 1; i < live.size() && used + live.get(i).sizeInBytes() <= maxBytes; i++) {
+            used += live.get(i).sizeInBytes();
+            expected = i;
+          }
+          assertEquals(expected, index.lastWithin(from, maxBytes), "drop " + drop + ", lastWithin(" + from + ", " + maxBytes + ")");
+        }
+      }
+    }
+  }
+
   @ParameterizedTest(name = "dropFirst({0})")
   @ValueSource(ints = {1, 2, 255, 256, 257, 511, 512, 700, 1024, 1299})
   void dropFirstKeepsEveryRemainingEntryReachableAndTheOlderVersionUnchanged(int n) {
