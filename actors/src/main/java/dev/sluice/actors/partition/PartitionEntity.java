@@ -45,6 +45,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -79,12 +80,11 @@ public final class PartitionEntity
 
   /** Commands of a partition. */
   public sealed interface Command extends SluiceMessage
-      permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, RetentionTick,
-          WaitExpired, FlushAppends, ReadAheadFrom, PassivateIfUnknown, BeginCopy, ReadRaw, Fence {}
+      permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, DeleteRecords,
+          RetentionTick, WaitExpired, FlushAppends, ReadAheadFrom, PassivateIfUnknown, BeginCopy, ReadRaw, Fence {}
 
-  /** Creates the partition (idempotent for the same topic id). */
   /**
-   * Creates the partition. {@code nodeId}: the node the registry placed it on (-1: any); a
+   * Creates the partition (idempotent for the same topic id). {@code nodeId}: the node the registry placed it on (-1: any); a
    * partition entity started on another node refuses, so a log is only ever created where its
    * placement says (sharding then moves the shard to that node and the registry retries).
    */
@@ -137,6 +137,16 @@ public final class PartitionEntity
 
   /** Applies retention now (it also runs periodically). */
   public record EnforceRetention(ActorRef<Ack> replyTo) implements Command {}
+
+  /**
+   * Kafka's DeleteRecords: moves the log start offset up to {@code beforeOffset} ({@link #LATEST}:
+   * the high watermark), so the records below it can no longer be read and their journal entries
+   * go as retention's do. The offset may fall inside a batch, as in Kafka: that batch stays and
+   * consumers skip its records below the start. Replies with the log start offset after it (the
+   * "low watermark"); an offset below the log start changes nothing, one above the high
+   * watermark is OFFSET_OUT_OF_RANGE.
+   */
+  public record DeleteRecords(long beforeOffset, ActorRef<OffsetResult> replyTo) implements Command {}
 
   record RetentionTick() implements Command {}
 
@@ -191,7 +201,6 @@ public final class PartitionEntity
 
   public record Fenced(PartitionError error, String message, long fenceSequenceNr) implements SluiceMessage {}
 
-  /** Reply of commands that only succeed or fail. */
   /**
    * Reply to Create, Delete, UpdateConfig and the like. {@code topicId}: for a Create refused
    * because the partition belongs to another incarnation of the topic, the id of that
@@ -247,7 +256,10 @@ public final class PartitionEntity
     }
   }
 
-  /** Reply to {@link ListOffsets}; offset -1 when no record has such a timestamp. */
+  /**
+   * Reply to {@link ListOffsets} (offset -1 when no record has such a timestamp) and to
+   * {@link DeleteRecords} (the log start offset after it).
+   */
   public record OffsetResult(PartitionError error, String message, long offset, long timestamp) implements SluiceMessage {}
 
   /** Reply to {@link Describe}. */
@@ -413,6 +425,7 @@ public final class PartitionEntity
         .onCommand(Describe.class, this::onDescribe)
         .onCommand(EnforceRetention.class, (state, cmd) -> enforceRetention(state, cmd.replyTo()))
         .onCommand(RetentionTick.class, (state, cmd) -> enforceRetention(state, null))
+        .onCommand(DeleteRecords.class, this::onDeleteRecords)
         .onCommand(WaitExpired.class, this::onWaitExpired)
         .onCommand(FlushAppends.class, this::onFlushAppends)
         .onCommand(ReadAheadFrom.class, this::onReadAheadFrom)
@@ -835,16 +848,46 @@ public final class PartitionEntity
     }
     String reason =
         "retention (retention.ms=" + state.config().retentionMs() + ", retention.bytes=" + state.config().retentionBytes() + ")";
-    ctx.getLog().info("{}: log start offset {} -> {} by {}", persistenceId, state.logStartOffset(), newStart, reason);
-    var effect =
-        Effect()
-            .persist(new LogTruncated(newStart, reason))
-            .thenRun(
-                s -> {
-                  recent.evictBelow(s.logStartOffset());
-                  readAheads.clear();
-                });
+    var effect = truncate(state, newStart, reason);
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, s -> Ack.OK);
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onDeleteRecords(PartitionState state, DeleteRecords cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage(), -1, -1));
+    }
+    if (state.fenced()) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NOT_LEADER_OR_FOLLOWER, movedMessage(state), -1, -1));
+    }
+    long hw = state.highWatermark();
+    long newStart = cmd.beforeOffset() == LATEST ? hw : cmd.beforeOffset();
+    if (newStart < 0 || newStart > hw) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new OffsetResult(
+                  PartitionError.OFFSET_OUT_OF_RANGE,
+                  "cannot delete records before offset " + cmd.beforeOffset() + ": the high watermark is " + hw,
+                  -1,
+                  -1));
+    }
+    if (newStart <= state.logStartOffset()) {
+      return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NONE, null, state.logStartOffset(), -1));
+    }
+    return truncate(state, newStart, "DeleteRecords").thenReply(cmd.replyTo(), s -> new OffsetResult(PartitionError.NONE, null, s.logStartOffset(), -1));
+  }
+
+  /** Persists the new log start offset and drops what the caches hold below it. */
+  private EffectBuilder<PartitionEvent, PartitionState> truncate(
+      PartitionState state, long newStart, String reason) {
+    ctx.getLog().info("{}: log start offset {} -> {} by {}", persistenceId, state.logStartOffset(), newStart, reason);
+    return Effect()
+        .persist(new LogTruncated(newStart, reason))
+        .thenRun(
+            s -> {
+              recent.evictBelow(s.logStartOffset());
+              readAheads.clear();
+            });
   }
 
   private ReplyEffect<PartitionEvent, PartitionState> onBeginCopy(PartitionState state, BeginCopy cmd) {

@@ -200,6 +200,46 @@ class PartitionEntityTest {
     assertEquals(-1, node.listOffsets("t", 0, 3001).offset(), "no record that late");
   }
 
+  private PartitionEntity.OffsetResult deleteRecords(long beforeOffset) {
+    TestProbe<PartitionEntity.OffsetResult> probe = node.probe();
+    node.partition("t", 0).tell(new PartitionEntity.DeleteRecords(beforeOffset, probe.getRef()));
+    return probe.expectMessageClass(PartitionEntity.OffsetResult.class, PartitionNode.TIMEOUT);
+  }
+
+  @Test
+  void deleteRecordsMovesTheLogStartEvenInsideABatchAndSurvivesARestart() {
+    node.append("t", 0, records(0, 3, 1000)); // batch 0..2
+    node.append("t", 0, records(3, 4, 1000)); // batch 3..6
+    node.append("t", 0, records(7, 2, 1000)); // batch 7..8
+
+    assertEquals(PartitionError.OFFSET_OUT_OF_RANGE, deleteRecords(10).error(), "beyond the high watermark (9)");
+    assertEquals(PartitionError.OFFSET_OUT_OF_RANGE, deleteRecords(-2).error(), "a negative offset other than -1");
+    assertEquals(0, node.listOffsets("t", 0, PartitionEntity.EARLIEST).offset(), "refused requests change nothing");
+
+    PartitionEntity.OffsetResult inside = deleteRecords(5);
+    assertEquals(PartitionError.NONE, inside.error(), String.valueOf(inside.message()));
+    assertEquals(5, inside.offset(), "the low watermark is the offset asked for, inside the second batch");
+    assertEquals(5, node.listOffsets("t", 0, PartitionEntity.EARLIEST).offset());
+    assertEquals(PartitionError.OFFSET_OUT_OF_RANGE, node.fetch("t", 0, 4, 1 << 20).error(), "below the new start");
+    PartitionEntity.FetchResult fromStart = node.fetch("t", 0, 5, 1 << 20);
+    assertEquals(5, fromStart.logStartOffset());
+    assertEquals(3, RecordBatches.baseOffset(fromStart.batches().get(0)), "the batch holding the start stays whole");
+    assertEquals(List.of(5L, 6L, 7L, 8L), fromStart.records(5).stream().map(LogRecord::offset).toList());
+    assertEquals(2, node.describe("t", 0).batchCount(), "the first batch is gone");
+
+    assertEquals(5, deleteRecords(2).offset(), "below the start: nothing changes, the start is the answer");
+
+    node.close();
+    node = new PartitionNode(dataDir, "", Clock.systemUTC());
+    assertEquals(5, node.listOffsets("t", 0, PartitionEntity.EARLIEST).offset(), "the new start is journaled");
+    assertEquals(PartitionError.OFFSET_OUT_OF_RANGE, node.fetch("t", 0, 4, 1 << 20).error(), "after the restart too");
+
+    PartitionEntity.OffsetResult all = deleteRecords(PartitionEntity.LATEST);
+    assertEquals(9, all.offset(), "-1: up to the high watermark");
+    assertTrue(node.fetch("t", 0, 9, 1 << 20).batches().isEmpty(), "nothing left to read");
+    assertEquals(9, node.append("t", 0, records(9, 1, 1000)).baseOffset(), "the log goes on from the high watermark");
+  }
+
   @Test
   void describeReportsTheLog() {
     byte[] b1 = RecordBatches.build(records(0, 4, 1));

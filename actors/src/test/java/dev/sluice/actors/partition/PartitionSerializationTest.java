@@ -58,6 +58,7 @@ class PartitionSerializationTest {
     ser.verifySerialization(new PartitionEntity.Delete("why", "topic-id-1", ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.Fetch(5, 100, 1, 500, fetch.getRef()), true);
     ser.verifySerialization(new PartitionEntity.ListOffsets(-2, off.getRef()), true);
+    ser.verifySerialization(new PartitionEntity.DeleteRecords(-1, off.getRef()), true);
     ser.verifySerialization(new PartitionEntity.Describe(info.getRef()), true);
     ser.verifySerialization(new PartitionEntity.EnforceRetention(ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.RetentionTick(), true);

@@ -41,6 +41,16 @@ final class KafkaErrors {
     };
   }
 
+  /**
+   * A failed {@link GatewayContext#askPartition}: the partition is on another node, it does not
+   * exist, or no answer came (a timeout, a node shutting down: retriable).
+   */
+  static Errors ofPartitionAsk(Throwable t) {
+    return GatewayContext.isNotLeader(t)
+        ? Errors.NOT_LEADER_OR_FOLLOWER
+        : GatewayContext.isUnknown(t) ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.REQUEST_TIMED_OUT;
+  }
+
   /** A failed ask (timeout, node shutting down) as a retriable Kafka error. */
   static Errors ofFailure(Throwable t) {
     return Errors.REQUEST_TIMED_OUT;

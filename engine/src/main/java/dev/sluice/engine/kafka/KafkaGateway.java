@@ -85,6 +85,7 @@ public final class KafkaGateway implements AutoCloseable {
         new ProduceHandler(context),
         new FetchHandler(context),
         new ListOffsetsHandler(context),
+        new DeleteRecordsHandler(context),
         new InitProducerIdHandler(context),
         new AdminHandlers.CreateTopics(context),
         new AdminHandlers.DeleteTopics(context),

@@ -64,12 +64,8 @@ final class ListOffsetsHandler implements ApiHandler {
                 .<PartitionEntity.OffsetResult>askPartition(t.name(), p.partitionIndex(), r -> new PartitionEntity.ListOffsets(query, r), timeout)
                 .handle(
                     (r, err) -> {
-                      if (GatewayContext.isNotLeader(err)) {
-                        pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
-                      } else if (GatewayContext.isUnknown(err)) {
-                        pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-                      } else if (err != null) {
-                        pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code());
+                      if (err != null) {
+                        pr.setErrorCode(KafkaErrors.ofPartitionAsk(err).code());
                       } else if (r.error() != PartitionError.NONE) {
                         pr.setErrorCode(KafkaErrors.of(r.error()).code());
                       } else {
