@@ -1,7 +1,6 @@
 package dev.sluice.persistence;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.FutureConverters;
@@ -22,8 +21,7 @@ public final class ScalaFutures {
           if (error == null) {
             unwrapped.complete(value);
           } else {
-            unwrapped.completeExceptionally(
-                error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+            unwrapped.completeExceptionally(Failures.cause(error));
           }
         });
     return FutureConverters.asScala(unwrapped);

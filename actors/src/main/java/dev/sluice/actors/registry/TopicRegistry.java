@@ -7,6 +7,7 @@ import dev.sluice.actors.cluster.MetadataNode;
 import dev.sluice.actors.cluster.SluiceMembers;
 import dev.sluice.actors.registry.TopicRegistryEvent.PartitionsAdded;
 import dev.sluice.actors.registry.TopicRegistryState.Decision;
+import dev.sluice.persistence.Failures;
 import dev.sluice.persistence.partition.TopicConfig;
 import dev.sluice.persistence.serialization.SluiceMessage;
 import java.time.Clock;
@@ -983,7 +984,7 @@ public final class TopicRegistry
   }
 
   private static String describe(Throwable err, Duration timeout) {
-    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+    Throwable cause = Failures.cause(err);
     if (cause instanceof TimeoutException) {
       return "no answer within " + timeout.toMillis() + " ms";
     }

@@ -2,6 +2,7 @@ package dev.sluice.dsl.javadsl;
 
 import dev.sluice.dsl.state.StateStoreEntity;
 import dev.sluice.dsl.state.StateStoreEvent;
+import dev.sluice.persistence.Failures;
 import dev.sluice.persistence.batch.LogRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -183,7 +184,7 @@ final class PartitionRun {
     if (tail.isDone() && !tail.isCompletedExceptionally()) {
       return CompletableFuture.completedFuture(finish(m));
     }
-    return settled().handle((v, e) -> e == null ? finish(m) : failed(m, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e));
+    return settled().handle((v, e) -> e == null ? finish(m) : failed(m, Failures.cause(e)));
   }
 
   /**

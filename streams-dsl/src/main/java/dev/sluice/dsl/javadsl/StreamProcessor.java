@@ -4,6 +4,7 @@ import dev.sluice.actors.registry.TopicError;
 import dev.sluice.actors.registry.TopicRegistry;
 import dev.sluice.dsl.state.StateStoreEntity;
 import dev.sluice.dsl.state.StateStoreEvent;
+import dev.sluice.persistence.Failures;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -92,7 +93,7 @@ public final class StreamProcessor {
         .whenComplete(
             (v, e) -> {
               if (e != null) {
-                running.failed(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+                running.failed(Failures.cause(e));
                 return;
               }
               Pair<Control, CompletionStage<Done>> p =
