@@ -19,7 +19,7 @@ Usage: bench/profile.sh [options]
 Starts one Sluice node (127.0.0.1:29392, fresh data in bench/target/profile-data), warms it up
 with the same workloads (not profiled), then profiles it (async-profiler, CPU samples of every
 thread) while Kafka's perf tools run:
-  producer  ProducerPerformance, 6 partitions, N x 1000 B, acks=1, linger.ms=5
+  producer  ProducerPerformance, 6 partitions, N x S B (1000 unless --record-size), acks=1, linger.ms=5
   consumer  ConsumerPerformance, a new group reading those N records back
   e2e       EndToEndLatency, N/100 (at most 10000) x 100 B, acks=1: one record at a time
 Prints one PROFILE line per workload and CPU category, and keeps the raw profile
@@ -28,6 +28,7 @@ Prints one PROFILE line per workload and CPU category, and keeps the raw profile
 Options:
   --workload W      producer, consumer, both (default) or e2e
   --records N       records per profiled run (default 1000000)
+  --record-size S   bytes per record of the producer and consumer workloads (default 1000)
   --interval MS     sampling interval in ms of CPU time (default 2)
   --sluice-opts O   more JVM options for the node (e.g. -Dsluice.leveldb.bundled=true)
   -h, --help        this text
@@ -39,11 +40,12 @@ EOF
 }
 
 
-WORKLOAD=both RECORDS=1000000 INTERVAL=2
+WORKLOAD=both RECORDS=1000000 RECORD_SIZE=1000 INTERVAL=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --workload) WORKLOAD=${2:?}; shift ;;
     --records) RECORDS=${2:?}; shift ;;
+    --record-size) RECORD_SIZE=${2:?}; shift ;;
     --interval) INTERVAL=${2:?}; shift ;;
     --sluice-opts) SLUICE_OPTS="$SLUICE_OPTS ${2:?}"; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
 done
 case "$WORKLOAD" in producer|consumer|both|e2e) ;; *) die "--workload must be producer, consumer, both or e2e" ;; esac
 [[ $RECORDS =~ ^[0-9]+$ ]] && [ "$RECORDS" -ge 1000 ] || die "--records needs a whole number >= 1000"
+[[ $RECORD_SIZE =~ ^[0-9]+$ ]] && [ "$RECORD_SIZE" -ge 1 ] || die "--record-size needs a whole number >= 1"
 [[ $INTERVAL =~ ^[0-9]+$ ]] && [ "$INTERVAL" -ge 1 ] || die "--interval needs a whole number of ms >= 1"
 
 ensure_kafka_lib
@@ -100,7 +103,7 @@ tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" --
   --partitions 6 --replication-factor 1 >> "$OUT/topics.log" 2>&1 || die "creating a topic failed (see $OUT/topics.log)"
 produce() {   # topic records
   tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "127.0.0.1:$PORT" --topic "$1" \
-    --num-records "$2" --record-size 1000 --throughput -1 --command-property acks=1 linger.ms=5
+    --num-records "$2" --record-size "$RECORD_SIZE" --throughput -1 --command-property acks=1 linger.ms=5
 }
 consume() {   # topic records
   tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "127.0.0.1:$PORT" --topic "$1" \
@@ -108,7 +111,7 @@ consume() {   # topic records
 }
 # As many records as the profiled run: after a shorter warm-up the JIT still compiles through
 # much of the first run (a fifth of the node's CPU after 200,000 records).
-log "warm-up (not profiled): $RECORDS x 1000 B produced and consumed"
+log "warm-up (not profiled): $RECORDS x $RECORD_SIZE B produced and consumed"
 produce prof-warm "$RECORDS" > "$OUT/warm.log" 2>&1 || die "warm-up producer failed (see $OUT/warm.log)"
 consume prof-warm "$RECORDS" >> "$OUT/warm.log" 2>&1 || die "warm-up consumer failed (see $OUT/warm.log)"
 
@@ -174,10 +177,10 @@ if [ "$WORKLOAD" = e2e ]; then
   exit 0
 fi
 if [ "$WORKLOAD" != consumer ]; then
-  log "profiling the producer: $RECORDS x 1000 B into 6 partitions"
+  log "profiling the producer: $RECORDS x $RECORD_SIZE B into 6 partitions"
   profiled producer produce prof-p6 "$RECORDS"
 else
-  log "filling prof-p6 with $RECORDS x 1000 B (not profiled)"
+  log "filling prof-p6 with $RECORDS x $RECORD_SIZE B (not profiled)"
   produce prof-p6 "$RECORDS" > "$OUT/fill.log" 2>&1 || die "filling failed (see $OUT/fill.log)"
 fi
 if [ "$WORKLOAD" != producer ]; then
