@@ -36,7 +36,7 @@ sluice run 1, kafka run 2, ...), and prints per-run lines plus a median/range su
 sluice/kafka ratio line per scenario. Everything it writes goes to bench/target/.
 
 Options:
-  --runs N              measured repetitions per broker (default 3)
+  --runs N              measured repetitions per broker (default 5)
   --records N           records per producer/consumer run (default 1000000)
   --e2e-records N       EndToEndLatency records (default records/100, at least 1000, at most 10000)
   --only S1[,S2...]     run only these scenarios (default: all):
@@ -63,7 +63,7 @@ contains() { local x=$1; shift; local y; for y in "$@"; do [ "$x" = "$y" ] && re
 # ---------------------------------------------------------------------------------------------
 # Options
 # ---------------------------------------------------------------------------------------------
-RUNS=3 RECORDS=1000000 E2E_RECORDS="" WARMUP=1 WARMUP_RECORDS="" ONLY="" BROKER_LIST="kafka,sluice"
+RUNS=5 RECORDS=1000000 E2E_RECORDS="" WARMUP=1 WARMUP_RECORDS="" ONLY="" BROKER_LIST="kafka,sluice"
 TOOL_TIMEOUT="" KEEP_DATA=0
 while [ $# -gt 0 ]; do
   opt=$1 val=""
