@@ -788,6 +788,23 @@ public final class PartitionEntity
       return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NONE, null, -1, -1));
     }
     BatchRef ref = state.index().get(i);
+    long from = Math.max(ref.baseOffset(), state.logStartOffset());
+    int last = i;
+    long notFound = ref.nextOffset();
+    if (from > ref.baseOffset()) {
+      // DeleteRecords left the start inside this batch, and the records that reach the timestamp
+      // may be below it: read on to the first later batch whose own records reach it (none: no
+      // record that late is left)
+      notFound = -1;
+      for (int j = i + 1; j < state.index().size(); j++) {
+        if (state.index().get(j).maxTimestamp() >= cmd.timestamp()) {
+          last = j;
+          break;
+        }
+      }
+    }
+    int maxBytes = (int) Math.min(Integer.MAX_VALUE, state.index().get(last).endPosition() - ref.position());
+    long noRecord = notFound;
     ActorRef<OffsetResult> replyTo = cmd.replyTo();
     // Fetch the batch the timestamp falls in and pick the first record at or after it.
     ActorRef<FetchResult> adapter =
@@ -795,24 +812,25 @@ public final class PartitionEntity
             Behaviors.receive(FetchResult.class)
                 .onAnyMessage(
                     r -> {
-                      replyTo.tell(firstAtOrAfter(r, ref, cmd.timestamp()));
+                      replyTo.tell(firstAtOrAfter(r, from, cmd.timestamp(), noRecord));
                       return Behaviors.stopped();
                     })
                 .build());
-    serve(state, new PendingFetch(ref.baseOffset(), 1, 1, false, adapter));
+    serve(state, new PendingFetch(from, maxBytes, 1, false, adapter));
     return Effect().noReply();
   }
 
-  private static OffsetResult firstAtOrAfter(FetchResult r, BatchRef ref, long timestamp) {
+  /** The first record of {@code r} at or after {@code from} with a timestamp >= {@code timestamp}. */
+  private static OffsetResult firstAtOrAfter(FetchResult r, long from, long timestamp, long notFound) {
     if (r.error() != PartitionError.NONE) {
       return new OffsetResult(r.error(), r.message(), -1, -1);
     }
-    for (LogRecord rec : r.records(ref.baseOffset())) {
+    for (LogRecord rec : r.records(from)) {
       if (rec.timestamp() >= timestamp) {
         return new OffsetResult(PartitionError.NONE, null, rec.offset(), rec.timestamp());
       }
     }
-    return new OffsetResult(PartitionError.NONE, null, ref.nextOffset(), -1);
+    return new OffsetResult(PartitionError.NONE, null, notFound, -1);
   }
 
   private ReplyEffect<PartitionEvent, PartitionState> onDescribe(PartitionState state, Describe cmd) {

@@ -241,6 +241,28 @@ class PartitionEntityTest {
   }
 
   @Test
+  void listOffsetsByTimestampSeesOnlyWhatDeleteRecordsLeft() {
+    List<LogRecord> first = new ArrayList<>();
+    first.add(LogRecord.of(1000, null, "a".getBytes(UTF_8))); // offset 0
+    first.add(LogRecord.of(3000, null, "b".getBytes(UTF_8))); // offset 1, the latest record
+    first.add(LogRecord.of(1000, null, "c".getBytes(UTF_8))); // offset 2
+    node.append("t", 0, first);
+    List<LogRecord> second = new ArrayList<>();
+    second.add(LogRecord.of(2000, null, "d".getBytes(UTF_8))); // offset 3
+    second.add(LogRecord.of(2500, null, "e".getBytes(UTF_8))); // offset 4
+    node.append("t", 0, second);
+    assertEquals(1, node.listOffsets("t", 0, 2800).offset(), "before the deletion: offset 1 (t=3000)");
+
+    assertEquals(2, deleteRecords(2).offset(), "the start is now inside the first batch");
+    PartitionEntity.OffsetResult early = node.listOffsets("t", 0, 500);
+    assertEquals(PartitionError.NONE, early.error(), String.valueOf(early.message()));
+    assertEquals(2, early.offset(), "the first record left, not one below the start");
+    assertEquals(3, node.listOffsets("t", 0, 1500).offset(), "offset 2 (t=1000) is too early: the next batch's first");
+    assertEquals(-1, node.listOffsets("t", 0, 2800).offset(), "the only record that late (offset 1) is deleted");
+    assertEquals(-1, node.listOffsets("t", 0, 3001).offset());
+  }
+
+  @Test
   void describeReportsTheLog() {
     byte[] b1 = RecordBatches.build(records(0, 4, 1));
     int size = b1.length;

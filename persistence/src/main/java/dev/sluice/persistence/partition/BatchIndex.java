@@ -260,7 +260,8 @@ public final class BatchIndex {
    * {@code maxBytes} (batch {@code from} itself always, as a fetch returns its first batch whole).
    */
   public int lastWithin(int from, long maxBytes) {
-    long limit = get(from).position() + Math.max(0, maxBytes);
+    long position = get(from).position();
+    long limit = maxBytes >= Long.MAX_VALUE - position ? Long.MAX_VALUE : position + Math.max(0, maxBytes);
     int lo = from + 1;
     int hi = size - 1;
     int found = from;

@@ -50,7 +50,10 @@ public final class PartitionJournal {
         () -> {
           List<ByteBuffer> out = new ArrayList<>();
           long total = 0;
-          for (LevelDbLog.StoredEntry entry : log().read(persistenceId, from, to, Long.MAX_VALUE, maxBytes + 64L * 1024)) {
+          // a stored value is its batch and a header of about 70 bytes (entry, writer id, event),
+          // as much as the smallest batch: 3 x maxBytes of values holds every batch that fits (the
+          // caller's range usually ends sooner)
+          for (LevelDbLog.StoredEntry entry : log().read(persistenceId, from, to, Long.MAX_VALUE, 3L * maxBytes + 64L * 1024)) {
             JournalEntryCodec.Decoded d = JournalEntryCodec.decode(entry.value());
             if (d.serializerId() != BatchAppendedSerializer.IDENTIFIER) {
               continue;

@@ -181,7 +181,7 @@ class BatchIndexTest {
       BatchIndex index = indexOf(refs).dropFirst(drop);
       for (int from : new int[] {0, 1, 255, 256, 600, live.size() - 2, live.size() - 1}) {
         long three = live.subList(from, Math.min(from + 3, live.size())).stream().mapToLong(BatchRef::sizeInBytes).sum();
-        for (long maxBytes : new long[] {-1, 0, 99, live.get(from).sizeInBytes(), three - 1, three, 1_000, 20_000, 1L << 40}) {
+        for (long maxBytes : new long[] {-1, 0, 99, live.get(from).sizeInBytes(), three - 1, three, 1_000, 20_000, 1L << 40, Long.MAX_VALUE}) {
           int expected = from; // the first batch always, even when it alone is over maxBytes
           long used = live.get(from).sizeInBytes();
           for (int i = from + 1; i < live.size() && used + live.get(i).sizeInBytes() <= maxBytes; i++) {
