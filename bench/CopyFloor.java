@@ -36,6 +36,11 @@ import java.util.SplittableRandom;
  *       a copy into a 128 KiB direct buffer (Pekko TCP), and the socket write.
  * </ul>
  *
+ * <p>{@code five-copies} writes 128 KiB at a time, as Pekko TCP does, the others 1 MiB: its figure
+ * holds eight times the socket writes as well as the three copies. The Java arrays it allocates
+ * are zeroed on the measured thread; collecting them is the GC's work, on other threads, not
+ * counted.
+ *
  * <p>The receiver (another thread) drains the socket into a direct buffer and is not counted.
  * The CPU time is the sending thread's own (user + system, {@code ThreadMXBean}); on loopback it
  * includes the kernel's delivery to the receiving socket, the same for all three paths.
@@ -68,7 +73,11 @@ public final class CopyFloor {
     if (!threads.isCurrentThreadCpuTimeSupported()) {
       throw new IllegalStateException("this JVM cannot measure a thread's CPU time");
     }
-    Path dir = Path.of(System.getProperty("user.dir"), "bench", "target");
+    Path bench = Path.of(System.getProperty("user.dir"), "bench");
+    if (!Files.isRegularFile(bench.resolve("CopyFloor.java"))) {
+      throw new IllegalStateException("run it from the project root: java bench/CopyFloor.java (no " + bench + "/CopyFloor.java)");
+    }
+    Path dir = bench.resolve("target");
     Files.createDirectories(dir);
     Path file = dir.resolve("copy-floor-" + ProcessHandle.current().pid() + ".bin");
     try {

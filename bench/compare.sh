@@ -489,8 +489,10 @@ contains sluice "${BROKERS[@]}" && ensure_sluice_build
 
 sluice_rev=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$ROOT_DIR" --no-optional-locks status --porcelain --untracked-files=no 2>/dev/null | head -n 1)" ]; then sluice_rev="$sluice_rev+uncommitted"; fi
-sluice_jar=$(compgen -G "$SLUICE_LIB/sluice-engine-*.jar" | head -n 1 || true)
-emit "# compare.sh $STAMP: Apache Kafka $KAFKA_VERSION vs Sluice $sluice_rev (engine jar built $( [ -n "$sluice_jar" ] && date -r "$sluice_jar" '+%Y-%m-%d %H:%M' || echo '-'))"
+# each module's jar with its build time: the data path spans several, and an unchanged module's
+# jar keeps its time, so one jar's time does not date the build
+sluice_jars=$(for j in "$SLUICE_LIB"/sluice-*.jar; do [ -f "$j" ] && basename "$j" .jar | sed -E "s/^sluice-//; s/-[0-9][^-]*(-SNAPSHOT)?$//; s/$/ $(date -r "$j" '+%m-%d %H:%M')/"; done | paste -sd, - | sed 's/,/, /g')
+emit "# compare.sh $STAMP: Apache Kafka $KAFKA_VERSION vs Sluice $sluice_rev (jars built: ${sluice_jars:--})"
 emit "# host: $(nproc) cpus ($(sed -nE 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$JAVA" -version 2>&1 | head -n 1), load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 emit "# brokers=${BROKERS[*]} runs=$RUNS records=$RECORDS e2e_records=$E2E_RECORDS warmup=$([ "$WARMUP" = 1 ] && echo "$WARMUP_RECORDS/$WARMUP_E2E_RECORDS" || echo off) scenarios=$(IFS=,; echo "${SELECTED[*]}")"
 emit "# kafka: 127.0.0.1:$KAFKA_PORT, ${KAFKA_HEAP[*]} ${PERF_FLAGS[*]}; sluice: 127.0.0.1:$SLUICE_PORT, SLUICE_JAVA_OPTS=$SLUICE_OPTS; clients: ${CLIENT_HEAP[*]} + the same flags"
