@@ -905,6 +905,16 @@ public final class PartitionEntity
             s -> {
               recent.evictBelow(s.logStartOffset());
               readAheads.clear();
+              // a long poll below the new start has nothing left to wait for: answered now
+              // (OFFSET_OUT_OF_RANGE), not when its wait ends
+              for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Long, PendingFetch> w = it.next();
+                if (w.getValue().offset() < s.logStartOffset()) {
+                  timers.cancel(w.getKey());
+                  it.remove();
+                  serve(s, w.getValue());
+                }
+              }
             });
   }
 

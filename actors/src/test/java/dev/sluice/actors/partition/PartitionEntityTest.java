@@ -241,6 +241,18 @@ class PartitionEntityTest {
   }
 
   @Test
+  void aLongPollBelowTheNewStartIsAnsweredAtOnce() {
+    node.append("t", 0, records(0, 3, 1000));
+    TestProbe<PartitionEntity.FetchResult> probe = node.probe();
+    // waits: it wants more bytes than the log holds after offset 1
+    node.partition("t", 0).tell(new PartitionEntity.Fetch(1, 1 << 20, 1 << 20, 20_000, probe.getRef()));
+    probe.expectNoMessage(Duration.ofMillis(200));
+    assertEquals(3, deleteRecords(3).offset());
+    PartitionEntity.FetchResult r = probe.expectMessageClass(PartitionEntity.FetchResult.class, Duration.ofSeconds(5));
+    assertEquals(PartitionError.OFFSET_OUT_OF_RANGE, r.error(), "long before its 20 s wait ends");
+  }
+
+  @Test
   void listOffsetsByTimestampSeesOnlyWhatDeleteRecordsLeft() {
     List<LogRecord> first = new ArrayList<>();
     first.add(LogRecord.of(1000, null, "a".getBytes(UTF_8))); // offset 0
