@@ -658,7 +658,9 @@ public final class PartitionEntity
     }
     for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Long, PendingFetch> w = it.next();
-      if (bytesFrom(state, w.getValue().offset()) >= w.getValue().minBytes()) {
+      // ready: enough has arrived, or the log start moved past it (OFFSET_OUT_OF_RANGE now, not
+      // when its wait ends)
+      if (w.getValue().offset() < state.logStartOffset() || bytesFrom(state, w.getValue().offset()) >= w.getValue().minBytes()) {
         timers.cancel(w.getKey());
         it.remove();
         serve(state, w.getValue());
@@ -789,13 +791,13 @@ public final class PartitionEntity
     }
     BatchRef ref = state.index().get(i);
     long from = Math.max(ref.baseOffset(), state.logStartOffset());
+    boolean partial = from > ref.baseOffset();
+    long notFound = partial ? -1 : ref.nextOffset();
     int last = i;
-    long notFound = ref.nextOffset();
-    if (from > ref.baseOffset()) {
+    if (partial) {
       // DeleteRecords left the start inside this batch, and the records that reach the timestamp
       // may be below it: read on to the first later batch whose own records reach it (none: no
       // record that late is left)
-      notFound = -1;
       for (int j = i + 1; j < state.index().size(); j++) {
         if (state.index().get(j).maxTimestamp() >= cmd.timestamp()) {
           last = j;
@@ -804,7 +806,6 @@ public final class PartitionEntity
       }
     }
     int maxBytes = (int) Math.min(Integer.MAX_VALUE, state.index().get(last).endPosition() - ref.position());
-    long noRecord = notFound;
     ActorRef<OffsetResult> replyTo = cmd.replyTo();
     // Fetch the batch the timestamp falls in and pick the first record at or after it.
     ActorRef<FetchResult> adapter =
@@ -812,7 +813,7 @@ public final class PartitionEntity
             Behaviors.receive(FetchResult.class)
                 .onAnyMessage(
                     r -> {
-                      replyTo.tell(firstAtOrAfter(r, from, cmd.timestamp(), noRecord));
+                      replyTo.tell(firstAtOrAfter(r, from, cmd.timestamp(), notFound));
                       return Behaviors.stopped();
                     })
                 .build());
@@ -905,16 +906,7 @@ public final class PartitionEntity
             s -> {
               recent.evictBelow(s.logStartOffset());
               readAheads.clear();
-              // a long poll below the new start has nothing left to wait for: answered now
-              // (OFFSET_OUT_OF_RANGE), not when its wait ends
-              for (Iterator<Map.Entry<Long, PendingFetch>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<Long, PendingFetch> w = it.next();
-                if (w.getValue().offset() < s.logStartOffset()) {
-                  timers.cancel(w.getKey());
-                  it.remove();
-                  serve(s, w.getValue());
-                }
-              }
+              wakeWaiters(s);
             });
   }
 
