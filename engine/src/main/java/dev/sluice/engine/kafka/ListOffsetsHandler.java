@@ -47,8 +47,10 @@ final class ListOffsetsHandler implements ApiHandler {
             new ListOffsetsResponseData.ListOffsetsPartitionResponse()
                 .setPartitionIndex(p.partitionIndex())
                 .setTimestamp(-1)
-                .setOffset(-1)
-                .setLeaderEpoch(0);
+                .setOffset(-1);
+        if (request.version() >= 4) {
+          pr.setLeaderEpoch(0); // the field is v4+: librdkafka asks at v2, and an older reply must not carry it
+        }
         topicResp.partitions().add(pr);
         long ts = p.timestamp();
         if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
