@@ -52,7 +52,8 @@ class TopicRegistryHandOffTest {
   @Test
   void aCommandInProgressIsAnsweredBeforeTheRegistryStops() {
     try (RegistryNode node = new RegistryNode(dataDir, "", true)) {
-      ActorRef<TopicRegistry.Command> registry = spawnRegistry(node, "moving");
+      // the hand-off waits long enough for four partitions to be created on a busy machine
+      ActorRef<TopicRegistry.Command> registry = spawnRegistry(node, "moving", Duration.ofSeconds(20));
       TopicResult r = createAndHandOff(node, registry, "moved", 4);
       assertEquals(TopicError.NONE, r.error(), "the creation in progress is answered: " + r.message());
       for (int p = 0; p < 4; p++) {
@@ -89,7 +90,7 @@ class TopicRegistryHandOffTest {
       next.tell(new TopicRegistry.DescribeTopic("silent", caller.getRef()));
       assertEquals(r.topic(), caller.expectMessageClass(TopicResult.class, RegistryNode.TIMEOUT).topic());
       next.tell(new TopicRegistry.HandOff());
-      caller.expectTerminated(next, Duration.ofSeconds(5));
+      caller.expectTerminated(next, Duration.ofSeconds(15)); // well below the 30 s it could wait
     }
   }
 }

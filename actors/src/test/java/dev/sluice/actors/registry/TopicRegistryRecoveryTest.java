@@ -97,8 +97,9 @@ class TopicRegistryRecoveryTest {
 
   @Test
   void partitionsThatDoNotAnswerMakeTheReplyATimeoutAndAreRetried() {
+    // long enough for the delete at the end, which must succeed, on a busy machine
     String fast =
-        "sluice.registry.partition-request-timeout = 300 ms\n"
+        "sluice.registry.partition-request-timeout = 2 s\n"
             + "sluice.registry.retry-backoff-min = 100 ms\n"
             + "sluice.registry.retry-backoff-max = 400 ms\n";
     // No partition entities on this node at first: every partition request fails.

@@ -104,7 +104,9 @@ class ReassignPartitionsToolTest {
     for (int attempt = 0; attempt < 30 && System.nanoTime() < deadline; attempt++) {
       verify = run("--bootstrap-server", bootstrap(), "--reassignment-json-file", file.toString(), "--verify");
       verify.assertSucceeded();
-      if (verify.out.contains("Reassignment of partition " + TOPIC + "-1 is completed")) {
+      if (verify.out.contains("Reassignment of partition " + TOPIC + "-0 is completed")
+          && verify.out.contains("Reassignment of partition " + TOPIC + "-1 is completed")
+          && verify.out.contains("Clearing topic-level throttles on topic " + TOPIC)) {
         break;
       }
       Thread.sleep(500);

@@ -2,6 +2,7 @@ package dev.sluice.dsl.javadsl;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.actors.partition.PartitionEntity;
@@ -134,15 +135,20 @@ class ConsumerSourceTest {
         Consumer.plainSource(system, ConsumerSettings.defaults(), Map.of(new TopicPartition("live", 0), StartOffset.latest()))
             .toMat(Sink.seq(), Keep.both())
             .run(system);
-    Thread.sleep(700); // the source has resolved "latest" and is long-polling
-    append("live", 0, List.of(LogRecord.of(2, null, "new".getBytes(UTF_8))));
+    // "latest" is resolved asynchronously: records appended before that are not seen, so keep
+    // appending until one arrives
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (run.first().fetchedRecords() < 1 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+    for (int i = 0; run.first().fetchedRecords() < 1 && System.nanoTime() < deadline; i++) {
+      append("live", 0, List.of(LogRecord.of(2 + i, null, ("new-" + i).getBytes(UTF_8))));
+      Thread.sleep(300);
     }
     run.first().drainAndShutdown(run.second()).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    List<ConsumerRecord> got = run.second().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    assertEquals(List.of("new"), got.stream().map(r -> new String(r.record().value(), UTF_8)).toList());
+    List<String> got = run.second().toCompletableFuture().get(30, TimeUnit.SECONDS).stream().map(r -> new String(r.record().value(), UTF_8)).toList();
+    assertFalse(got.isEmpty(), "a new record arrives");
+    assertTrue(got.stream().allMatch(v -> v.startsWith("new-")), "only new records, never the old one: " + got);
+    for (int i = 1; i < got.size(); i++) {
+      assertEquals(Integer.parseInt(got.get(i - 1).substring(4)) + 1, Integer.parseInt(got.get(i).substring(4)), "in order, none skipped: " + got);
+    }
     assertTrue(run.first().isShutdown().toCompletableFuture().isDone());
   }
 
