@@ -81,7 +81,8 @@ public final class PartitionEntity
   /** Commands of a partition. */
   public sealed interface Command extends SluiceMessage
       permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, DeleteRecords,
-          RetentionTick, WaitExpired, FlushAppends, ReadAheadFrom, PassivateIfUnknown, BeginCopy, ReadRaw, Fence {}
+          RetentionTick, WaitExpired, FlushAppends, ReadAheadFrom, PassivateIfUnknown, BeginCopy, ReadRaw, Fence,
+          Compact, CompactionTick, CompactionDone {}
 
   /**
    * Creates the partition (idempotent for the same topic id). {@code nodeId}: the node the registry placed it on (-1: any); a
@@ -148,7 +149,32 @@ public final class PartitionEntity
    */
   public record DeleteRecords(long beforeOffset, ActorRef<OffsetResult> replyTo) implements Command {}
 
+  /**
+   * Compacts the log now if its topic is compacted ({@code cleanup.policy=compact}); it also
+   * runs by itself when {@code min.cleanable.dirty.ratio} of the log was written since the last
+   * compaction. Replies once the compaction (this one, or one already running) has finished.
+   */
+  public record Compact(ActorRef<CompactionResult> replyTo) implements Command {}
+
+  /**
+   * Reply to {@link Compact}: the offsets compacted ({@code fromOffset} to before
+   * {@code endOffset}; -1 when nothing was), batches rewritten, and the bytes and records of those
+   * offsets before and after.
+   */
+  public record CompactionResult(
+      PartitionError error, String message, long fromOffset, long endOffset, int batchesRewritten,
+      long bytesBefore, long bytesAfter, long recordsBefore, long recordsAfter) implements SluiceMessage {
+    static CompactionResult failed(PartitionError error, String message) {
+      return new CompactionResult(error, message, -1, -1, 0, 0, 0, 0, 0);
+    }
+  }
+
   record RetentionTick() implements Command {}
+
+  record CompactionTick() implements Command {}
+
+  /** A compaction finished ({@code failure} null) or failed. */
+  record CompactionDone(PartitionJournal.Compaction result, Throwable failure) implements Command {}
 
   record WaitExpired(long fetchId) implements Command {}
 
@@ -337,6 +363,11 @@ public final class PartitionEntity
   private boolean flushScheduled;
   private long nextFetchId;
   private long deleteRequestedUpTo;
+  // log compaction: whether one runs, who waits for it, and the log position compacted up to
+  // (transient: after a restart the first check compacts the whole log once)
+  private boolean compacting;
+  private final List<ActorRef<CompactionResult>> compactionWaiters = new ArrayList<>();
+  private long compactedUpToPosition;
   // journal reads started before they were asked for: offset -> the batches from that offset on
   private final LinkedHashMap<Long, CompletionStage<List<ByteBuffer>>> readAheads = new LinkedHashMap<>();
 
@@ -382,6 +413,7 @@ public final class PartitionEntity
             RecoveryCompleted.instance(),
             state -> {
               timers.startTimerWithFixedDelay("retention", new RetentionTick(), settings.retentionCheckInterval());
+              timers.startTimerWithFixedDelay("compaction", new CompactionTick(), settings.compactionCheckInterval());
               if (!state.exists()) {
                 timers.startSingleTimer("unknown-idle", new PassivateIfUnknown(), settings.unknownPartitionIdle());
               }
@@ -426,6 +458,9 @@ public final class PartitionEntity
         .onCommand(EnforceRetention.class, (state, cmd) -> enforceRetention(state, cmd.replyTo()))
         .onCommand(RetentionTick.class, (state, cmd) -> enforceRetention(state, null))
         .onCommand(DeleteRecords.class, this::onDeleteRecords)
+        .onCommand(Compact.class, this::onCompact)
+        .onCommand(CompactionTick.class, this::onCompactionTick)
+        .onCommand(CompactionDone.class, this::onCompactionDone)
         .onCommand(WaitExpired.class, this::onWaitExpired)
         .onCommand(FlushAppends.class, this::onFlushAppends)
         .onCommand(ReadAheadFrom.class, this::onReadAheadFrom)
@@ -596,6 +631,14 @@ public final class PartitionEntity
       } else if (info.baseSequence() != 0) {
         return rejected(cmd, PartitionError.OUT_OF_ORDER_SEQUENCE_NUMBER,
             "producer " + info.producerId() + " epoch " + info.producerEpoch() + " is new here and must start at sequence 0, not " + info.baseSequence());
+      }
+    }
+    if (state.config().compact()) {
+      long keyless = RecordBatches.firstRecordWithoutKey(cmd.batch());
+      if (keyless >= 0) {
+        return rejected(cmd, PartitionError.INVALID_RECORD,
+            "a compacted topic (cleanup.policy=" + state.config().cleanupPolicy() + ") does not accept records without a key; record "
+                + keyless + " of the batch has none");
       }
     }
     byte[] batch = cmd.batch();
@@ -869,6 +912,84 @@ public final class PartitionEntity
         "retention (retention.ms=" + state.config().retentionMs() + ", retention.bytes=" + state.config().retentionBytes() + ")";
     var effect = truncate(state, newStart, reason);
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, s -> Ack.OK);
+  }
+
+  // ---- log compaction ------------------------------------------------------------------------
+
+  private ReplyEffect<PartitionEvent, PartitionState> onCompact(PartitionState state, Compact cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), CompactionResult.failed(PartitionError.UNKNOWN_TOPIC_OR_PARTITION, unknownMessage()));
+    }
+    if (state.fenced()) {
+      return Effect().reply(cmd.replyTo(), CompactionResult.failed(PartitionError.NOT_LEADER_OR_FOLLOWER, movedMessage(state)));
+    }
+    if (!state.config().compact()) {
+      return Effect().reply(cmd.replyTo(), CompactionResult.failed(PartitionError.INVALID_REQUEST,
+          "the topic is not compacted (cleanup.policy=" + state.config().cleanupPolicy() + ")"));
+    }
+    compactionWaiters.add(cmd.replyTo());
+    if (!compacting) {
+      startCompaction(state);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onCompactionTick(PartitionState state, CompactionTick cmd) {
+    if (state.exists() && !state.fenced() && state.config().compact() && !compacting && !state.index().isEmpty()) {
+      long start = state.index().first().position();
+      long dirty = state.endPosition() - Math.max(start, compactedUpToPosition);
+      if (dirty > 0 && dirty >= state.config().minCleanableDirtyRatio() * (state.endPosition() - start)) {
+        startCompaction(state);
+      }
+    }
+    return Effect().noReply();
+  }
+
+  /** Compacts the batches from the log start to the high watermark, on the blocking dispatcher. */
+  private void startCompaction(PartitionState state) {
+    if (state.index().isEmpty()) {
+      finishCompaction(new CompactionResult(PartitionError.NONE, null, -1, -1, 0, 0, 0, 0, 0));
+      return;
+    }
+    compacting = true;
+    ctx.pipeToSelf(
+        journal.compact(
+            persistenceId, state.index().first().sequenceNr(), state.index().last().sequenceNr(), clock.millis(),
+            state.config().deleteRetentionMs(), settings.compactionMaxKeys(), 8 << 20),
+        CompactionDone::new);
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onCompactionDone(PartitionState state, CompactionDone done) {
+    compacting = false;
+    if (done.failure() != null) {
+      ctx.getLog().warn("{}: compaction failed; the next check tries again", persistenceId, done.failure());
+      finishCompaction(CompactionResult.failed(PartitionError.KAFKA_STORAGE_ERROR, "compaction failed: " + done.failure().getMessage()));
+      return Effect().noReply();
+    }
+    PartitionJournal.Compaction c = done.result();
+    // what the caches hold of the compacted range is stale (still correct: the records it has
+    // lost were superseded); readers get the compacted batches from now on
+    recent.clear();
+    readAheads.clear();
+    int last = c.endOffset() > 0 ? state.index().indexOf(c.endOffset() - 1) : -1;
+    if (last >= 0) {
+      compactedUpToPosition = state.index().get(last).endPosition();
+    }
+    if (c.batchesRewritten() > 0) {
+      ctx.getLog().info(
+          "{}: compacted offsets {}..{}: {} of {} batches rewritten, {} -> {} records, {} -> {} bytes ({} keys)",
+          persistenceId, c.fromOffset(), c.endOffset() - 1, c.batchesRewritten(), c.batchesRead(), c.recordsBefore(),
+          c.recordsAfter(), c.bytesBefore(), c.bytesAfter(), c.keys());
+    }
+    finishCompaction(new CompactionResult(
+        PartitionError.NONE, null, c.fromOffset(), c.endOffset(), c.batchesRewritten(), c.bytesBefore(), c.bytesAfter(),
+        c.recordsBefore(), c.recordsAfter()));
+    return Effect().noReply();
+  }
+
+  private void finishCompaction(CompactionResult result) {
+    compactionWaiters.forEach(w -> w.tell(result));
+    compactionWaiters.clear();
   }
 
   private ReplyEffect<PartitionEvent, PartitionState> onDeleteRecords(PartitionState state, DeleteRecords cmd) {

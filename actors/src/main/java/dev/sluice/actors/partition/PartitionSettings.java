@@ -15,6 +15,10 @@ import java.time.Duration;
  *     stays up before it stops
  * @param readAheadBytes after a fetch served from the journal, how much of what follows it the
  *     partition reads before it is asked for (0: no read-ahead)
+ * @param compactionCheckInterval how often a compacted topic's partition checks whether enough
+ *     was written since its last compaction to compact again
+ * @param compactionMaxKeys distinct keys one compaction holds in memory; a log with more is
+ *     compacted a part at a time
  */
 public record PartitionSettings(
     long cacheBytes,
@@ -23,7 +27,17 @@ public record PartitionSettings(
     Duration maxFetchWait,
     String journalPluginId,
     Duration unknownPartitionIdle,
-    long readAheadBytes) {
+    long readAheadBytes,
+    Duration compactionCheckInterval,
+    int compactionMaxKeys) {
+
+  /** Settings with the default compaction settings (15 s checks, 1,000,000 keys). */
+  public PartitionSettings(
+      long cacheBytes, int snapshotEvery, Duration retentionCheckInterval, Duration maxFetchWait, String journalPluginId,
+      Duration unknownPartitionIdle, long readAheadBytes) {
+    this(cacheBytes, snapshotEvery, retentionCheckInterval, maxFetchWait, journalPluginId, unknownPartitionIdle, readAheadBytes,
+        Duration.ofSeconds(15), 1_000_000);
+  }
 
   public PartitionSettings {
     if (cacheBytes < 0) {
@@ -38,6 +52,12 @@ public record PartitionSettings(
     if (retentionCheckInterval.isNegative() || retentionCheckInterval.isZero()) {
       throw new IllegalArgumentException("sluice.partition.retention-check-interval must be positive");
     }
+    if (compactionCheckInterval.isNegative() || compactionCheckInterval.isZero()) {
+      throw new IllegalArgumentException("sluice.partition.compaction-check-interval must be positive");
+    }
+    if (compactionMaxKeys < 1) {
+      throw new IllegalArgumentException("sluice.partition.compaction-max-keys must be >= 1, got " + compactionMaxKeys);
+    }
   }
 
   public static PartitionSettings fromConfig(Config root) {
@@ -49,6 +69,8 @@ public record PartitionSettings(
         c.getDuration("max-fetch-wait"),
         root.getString("pekko.persistence.journal.plugin"),
         c.getDuration("unknown-partition-idle"),
-        c.getBytes("read-ahead"));
+        c.getBytes("read-ahead"),
+        c.getDuration("compaction-check-interval"),
+        c.getInt("compaction-max-keys"));
   }
 }

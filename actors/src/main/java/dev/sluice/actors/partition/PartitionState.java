@@ -115,14 +115,14 @@ public record PartitionState(
     long maxTs = b.maxTimestamp();
     long soFar = index.isEmpty() ? maxTs : Math.max(index.last().maxTimestampSoFar(), maxTs);
     BatchRef ref =
-        new BatchRef(b.baseOffset(), b.recordCount(), seq, b.sizeInBytes(), maxTs, endPosition, soFar);
+        new BatchRef(b.baseOffset(), b.offsetCount(), seq, b.sizeInBytes(), maxTs, endPosition, soFar);
     Map<Long, ProducerState> nextProducers = producers;
     long producerId = b.producerId();
     if (producerId >= 0) {
       ProducerState before = producers.get(producerId);
       ProducerState after =
           (before == null ? new ProducerState(b.producerEpoch(), -1, List.of()) : before)
-              .written(b.producerEpoch(), b.baseSequence(), ProducerState.lastSequence(b.baseSequence(), b.recordCount()), b.baseOffset());
+              .written(b.producerEpoch(), b.baseSequence(), ProducerState.lastSequence(b.baseSequence(), b.offsetCount()), b.baseOffset());
       HashMap<Long, ProducerState> copy = new HashMap<>(producers);
       copy.put(producerId, after);
       nextProducers = Collections.unmodifiableMap(copy);
@@ -151,6 +151,9 @@ public record PartitionState(
    * when nothing is due.
    */
   public long retentionStartOffset(long now) {
+    if (!config.delete()) {
+      return logStartOffset; // a compacted topic without the delete policy keeps its log
+    }
     long retentionMs = config.retentionMs();
     long retentionBytes = config.retentionBytes();
     long size = sizeInBytes();

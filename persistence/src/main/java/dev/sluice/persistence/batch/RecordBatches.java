@@ -265,6 +265,31 @@ public final class RecordBatches {
     return ByteBuffer.wrap(batch).getInt(RECORDS_COUNT_OFFSET);
   }
 
+  /**
+   * The last offset of the batch minus its base offset. For a batch as a producer sent it, its
+   * record count minus one; a compacted batch keeps it while holding fewer records (or none).
+   */
+  public static int lastOffsetDelta(byte[] batch) {
+    return ByteBuffer.wrap(batch).getInt(LAST_OFFSET_DELTA_OFFSET);
+  }
+
+  /**
+   * The offset of the first record of the batch that has no key, or -1 if every record has one
+   * (a compacted topic refuses records without a key, as Kafka does).
+   */
+  public static long firstRecordWithoutKey(byte[] batch) {
+    MutableRecordBatch parsed = single(ByteBuffer.wrap(batch));
+    try (CloseableIterator<Record> it = parsed.streamingIterator(BufferSupplier.NO_CACHING)) {
+      while (it.hasNext()) {
+        Record r = it.next();
+        if (!r.hasKey()) {
+          return r.offset();
+        }
+      }
+    }
+    return -1;
+  }
+
   public static long maxTimestamp(byte[] batch) {
     return ByteBuffer.wrap(batch).getLong(MAX_TIMESTAMP_OFFSET);
   }

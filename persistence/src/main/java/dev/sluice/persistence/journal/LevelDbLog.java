@@ -113,13 +113,15 @@ public final class LevelDbLog implements AutoCloseable {
     }
   }
 
-  private sealed interface Op permits WriteOp, DeleteOp, Stop {}
+  private sealed interface Op permits WriteOp, DeleteOp, ReplaceOp, Stop {}
 
   private record WriteOp(List<Entry> entries, int bytes, CompletableFuture<Void> done) implements Op {}
 
   /** {@code forget}: also forget the highest sequence number (the entity's log starts over). */
   private record DeleteOp(String persistenceId, long toSequenceNr, boolean forget, CompletableFuture<Long> done)
       implements Op {}
+
+  private record ReplaceOp(String persistenceId, List<StoredEntry> entries, CompletableFuture<Long> done) implements Op {}
 
   private record Stop() implements Op {}
 
@@ -279,6 +281,19 @@ public final class LevelDbLog implements AutoCloseable {
     return done;
   }
 
+  /**
+   * Gives stored entries of {@code persistenceId} new values, keeping their sequence numbers: log
+   * compaction rewrites a batch without its superseded records. An entry no longer stored (deleted
+   * by then, ordered as queued) is skipped, never written again. Each new value gets the next
+   * global sequence number and the old one is deleted, so the data database stays append-only and
+   * a crash leaves either value readable. Completes with the number of entries replaced.
+   */
+  public CompletableFuture<Long> replace(String persistenceId, List<StoredEntry> entries) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    enqueue(new ReplaceOp(persistenceId, List.copyOf(entries), done), done);
+    return done;
+  }
+
   private void enqueue(Op op, CompletableFuture<?> done) {
     synchronized (queue) {
       if (closed) {
@@ -373,6 +388,8 @@ public final class LevelDbLog implements AutoCloseable {
         commit(group);
       } else if (first instanceof DeleteOp d) {
         delete(d);
+      } else if (first instanceof ReplaceOp r) {
+        replace(r);
       } else {
         failPending();
         return;
@@ -414,6 +431,40 @@ public final class LevelDbLog implements AutoCloseable {
     for (Op op : group) {
       ((WriteOp) op).done().complete(null);
     }
+  }
+
+  private void replace(ReplaceOp r) {
+    byte[] prefix = entryPrefix(r.persistenceId());
+    long replaced = 0;
+    long global = nextGlobalSeq;
+    try (WriteBatch dataBatch = data.createWriteBatch();
+        WriteBatch indexBatch = index.createWriteBatch();
+        WriteBatch oldData = data.createWriteBatch()) {
+      for (StoredEntry e : r.entries()) {
+        byte[] key = entryKey(prefix, e.sequenceNr());
+        byte[] at = index.get(key);
+        if (at == null) {
+          continue; // deleted meanwhile: stays deleted
+        }
+        dataBatch.put(dataKey(global, r.persistenceId(), e.sequenceNr()), e.value());
+        indexBatch.put(key, longBytes(global));
+        oldData.delete(dataKey(ByteBuffer.wrap(at).getLong(), r.persistenceId(), e.sequenceNr()));
+        global++;
+        replaced++;
+      }
+      if (replaced > 0) {
+        indexBatch.put(INDEXED_UP_TO, longBytes(global - 1));
+        data.write(dataBatch, dataWrite); // the new values first: on open they are indexed again
+        index.write(indexBatch, dataWrite);
+        data.write(oldData, dataWrite); // a crash before this leaves the old values unreachable
+        nextGlobalSeq = global;
+      }
+    } catch (Throwable t) {
+      LOG.error("Journal rewrite of {} entries of {} in {} failed", r.entries().size(), r.persistenceId(), dir, t);
+      r.done().completeExceptionally(t);
+      return;
+    }
+    r.done().complete(replaced);
   }
 
   private void delete(DeleteOp d) {
@@ -470,6 +521,8 @@ public final class LevelDbLog implements AutoCloseable {
         w.done().completeExceptionally(closedError);
       } else if (op instanceof DeleteOp d) {
         d.done().completeExceptionally(closedError);
+      } else if (op instanceof ReplaceOp r) {
+        r.done().completeExceptionally(closedError);
       }
     }
   }

@@ -19,8 +19,14 @@ public record BatchAppended(long logAppendTime, byte[] batch) implements Partiti
     return RecordBatches.recordCount(batch);
   }
 
+  /** The batch's last offset; a compacted batch keeps it with fewer records than offsets. */
   public long lastOffset() {
-    return baseOffset() + recordCount() - 1;
+    return baseOffset() + RecordBatches.lastOffsetDelta(batch);
+  }
+
+  /** Offsets the batch spans: its record count as appended, kept when it is compacted. */
+  public int offsetCount() {
+    return RecordBatches.lastOffsetDelta(batch) + 1;
   }
 
   public long maxTimestamp() {

@@ -4,6 +4,8 @@ package dev.sluice.persistence.partition;
  * Where one stored batch is: its offsets, the journal sequence number of its
  * {@link BatchAppended} event, its size, and timestamps for time-based lookups and retention.
  *
+ * @param recordCount offsets the batch spans: its records as appended (compaction may leave
+ *     fewer records in it, never fewer offsets)
  * @param position bytes stored in the partition before this batch (since the partition was created)
  * @param maxTimestampSoFar the largest batch max-timestamp up to and including this batch
  *     (monotonic, so the first offset at or after a timestamp is a binary search)

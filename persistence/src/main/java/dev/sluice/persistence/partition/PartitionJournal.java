@@ -1,5 +1,6 @@
 package dev.sluice.persistence.partition;
 
+import dev.sluice.persistence.batch.RecordBatches;
 import dev.sluice.persistence.journal.JournalEntryCodec;
 import dev.sluice.persistence.journal.JournalStores;
 import dev.sluice.persistence.journal.LevelDbLog;
@@ -68,6 +69,116 @@ public final class PartitionJournal {
           return out;
         },
         blocking);
+  }
+
+  /** What one compaction did: the offsets it covered and what it rewrote. */
+  public record Compaction(
+      long fromOffset, long endOffset, int batchesRead, int batchesRewritten, long bytesBefore, long bytesAfter,
+      long recordsBefore, long recordsAfter, int keys) {}
+
+  /**
+   * Compacts the batches stored under sequence numbers {@code from..to} ({@link LogCompactor}):
+   * reads them twice, {@code chunkBytes} at a time, first for the newest offset of each key and
+   * then to rewrite the batches that lose records ({@link LevelDbLog#replace}). At most
+   * {@code maxKeys} distinct keys are held: when more would be needed it stops at the batch before
+   * which they fit (as Kafka's cleaner does with its offset map), and the next compaction goes on
+   * from there.
+   */
+  public CompletionStage<Compaction> compact(
+      String persistenceId, long from, long to, long now, long deleteRetentionMs, int maxKeys, int chunkBytes) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          LevelDbLog log = log();
+          LogCompactor.KeyIndex keys = new LogCompactor.KeyIndex(maxKeys);
+          long lastSeq = from - 1;
+          long firstOffset = -1;
+          long endOffset = -1;
+          boolean stop = false;
+          // pass 1: the newest offset of each key, up to the batch where the keys no longer fit
+          for (long seq = from; seq <= to && !stop; ) {
+            List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, to, Long.MAX_VALUE, chunkBytes);
+            if (chunk.isEmpty()) {
+              break;
+            }
+            for (LevelDbLog.StoredEntry e : chunk) {
+              seq = e.sequenceNr() + 1;
+              ByteBuffer batch = batchOf(e);
+              if (batch == null) {
+                continue;
+              }
+              if (endOffset >= 0 && keys.full(LogCompactor.recordCount(batch))) {
+                stop = true;
+                break;
+              }
+              LogCompactor.record(batch, keys);
+              if (firstOffset < 0) {
+                firstOffset = RecordBatches.baseOffset(batch);
+              }
+              endOffset = RecordBatches.nextOffsetAfter(batch);
+              lastSeq = e.sequenceNr();
+            }
+          }
+          // pass 2: rewrite what loses records
+          int read = 0;
+          int rewritten = 0;
+          long bytesBefore = 0;
+          long bytesAfter = 0;
+          long recordsBefore = 0;
+          long recordsAfter = 0;
+          for (long seq = from; seq <= lastSeq; ) {
+            List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, lastSeq, Long.MAX_VALUE, chunkBytes);
+            if (chunk.isEmpty()) {
+              break;
+            }
+            List<LevelDbLog.StoredEntry> replaced = new ArrayList<>();
+            for (LevelDbLog.StoredEntry e : chunk) {
+              seq = e.sequenceNr() + 1;
+              ByteBuffer batch = batchOf(e);
+              if (batch == null) {
+                continue;
+              }
+              read++;
+              int records = LogCompactor.recordCount(batch);
+              bytesBefore += batch.remaining();
+              recordsBefore += records;
+              byte[] compacted = LogCompactor.compact(batch, keys, now, deleteRetentionMs);
+              if (compacted == null) {
+                bytesAfter += batch.remaining();
+                recordsAfter += records;
+                continue;
+              }
+              bytesAfter += compacted.length;
+              recordsAfter += LogCompactor.recordCount(ByteBuffer.wrap(compacted));
+              replaced.add(new LevelDbLog.StoredEntry(e.sequenceNr(), withBatch(e.value(), compacted)));
+            }
+            if (!replaced.isEmpty()) {
+              rewritten += log.replace(persistenceId, replaced).join().intValue();
+            }
+          }
+          return new Compaction(firstOffset, endOffset, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size());
+        },
+        blocking);
+  }
+
+  /** The record batch of a stored {@link BatchAppended} entry (a view), null for other events. */
+  private static ByteBuffer batchOf(LevelDbLog.StoredEntry e) {
+    JournalEntryCodec.Decoded d = JournalEntryCodec.decode(e.value());
+    return d.serializerId() == BatchAppendedSerializer.IDENTIFIER ? BatchAppendedSerializer.batchRegion(d.payload()) : null;
+  }
+
+  /** The stored entry {@code value} (a {@link BatchAppended}) with {@code batch} in place of its batch. */
+  private static byte[] withBatch(byte[] value, byte[] batch) {
+    JournalEntryCodec.Decoded d = JournalEntryCodec.decode(value);
+    BatchAppended old;
+    try {
+      old = BatchAppendedSerializer.read(d.payload());
+    } catch (java.io.NotSerializableException ex) {
+      throw new IllegalStateException("a stored batch entry cannot be read: " + ex.getMessage(), ex);
+    }
+    BatchAppended next = new BatchAppended(old.logAppendTime(), batch);
+    return JournalEntryCodec.encode(
+        d.serializerId(), d.manifest(), d.writerUuid(), d.timestamp(), BatchAppendedSerializer.sizeOf(next),
+        buf -> BatchAppendedSerializer.write(next, buf));
   }
 
   /** Deletes the journal entries up to and including {@code toSequenceNr}; completes with the count. */

@@ -14,17 +14,24 @@ import java.util.TreeMap;
  *       this large without them ({@code -1}: no limit). Default -1.</li>
  *   <li>{@code max.message.bytes}: the largest record batch accepted. Default 1 MiB + 12 bytes.</li>
  *   <li>{@code message.timestamp.type}: {@code CreateTime} or {@code LogAppendTime}.</li>
+ *   <li>{@code cleanup.policy}: {@code delete} (retention by time and size), {@code compact}
+ *       (keep the newest record of each key; no retention) or both. Compaction also reads
+ *       {@code delete.retention.ms} (how long a tombstone stays once compaction saw it; default
+ *       1 day) and {@code min.cleanable.dirty.ratio} (the share of the log written since the
+ *       last compaction that starts the next one; default 0.5).</li>
  * </ul>
  * Other Kafka topic settings that have no effect in Sluice are accepted and reported back
  * unchanged in {@code unenforced}, so tools that set them keep working; unknown names are
- * refused.
+ * refused. The two compaction settings above are kept in that map too (configs stored before
+ * Sluice compacted keep reading), but are checked and honoured.
  */
 public record TopicConfig(
     long retentionMs,
     long retentionBytes,
     int maxMessageBytes,
     String timestampType,
-    Map<String, String> unenforced) {
+    Map<String, String> unenforced,
+    String cleanupPolicy) {
 
   public static final String RETENTION_MS = "retention.ms";
   public static final String RETENTION_BYTES = "retention.bytes";
@@ -32,16 +39,20 @@ public record TopicConfig(
   public static final String TIMESTAMP_TYPE = "message.timestamp.type";
   public static final String CLEANUP_POLICY = "cleanup.policy";
 
+  public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+  public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+
   public static final long DEFAULT_RETENTION_MS = 7L * 24 * 3600 * 1000;
+  public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
+  public static final double DEFAULT_MIN_CLEANABLE_DIRTY_RATIO = 0.5;
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 1048588;
 
   /** Kafka topic settings accepted and stored, but not acted on by Sluice. */
   public static final Set<String> ACCEPTED_UNENFORCED =
       Set.of(
-          "compression.type", "delete.retention.ms", "file.delete.delay.ms", "flush.messages", "flush.ms",
+          "compression.type", "file.delete.delay.ms", "flush.messages", "flush.ms",
           "index.interval.bytes", "local.retention.bytes", "local.retention.ms", "max.compaction.lag.ms",
-          "message.timestamp.after.max.ms", "message.timestamp.before.max.ms", "min.cleanable.dirty.ratio",
-          "min.compaction.lag.ms", "min.insync.replicas", "preallocate", "segment.bytes", "segment.index.bytes",
+          "message.timestamp.after.max.ms", "message.timestamp.before.max.ms", "min.compaction.lag.ms", "min.insync.replicas", "preallocate", "segment.bytes", "segment.index.bytes",
           "segment.jitter.ms", "segment.ms", "unclean.leader.election.enable", "message.downconversion.enable");
 
   /** Thrown for a setting that is unknown or has an invalid value; the message says which. */
@@ -68,10 +79,59 @@ public record TopicConfig(
       throw new InvalidConfigException(TIMESTAMP_TYPE + " must be CreateTime or LogAppendTime, got " + timestampType);
     }
     unenforced = unenforced == null ? Map.of() : Map.copyOf(unenforced);
+    cleanupPolicy = cleanupPolicy == null ? "delete" : cleanupPolicy; // configs stored before compaction existed
+    policies(cleanupPolicy);
+    parseLong(DELETE_RETENTION_MS, unenforced.getOrDefault(DELETE_RETENTION_MS, "0"), 0);
+    String ratio = unenforced.getOrDefault(MIN_CLEANABLE_DIRTY_RATIO, "0.5");
+    try {
+      double r = Double.parseDouble(ratio.trim());
+      if (!(r >= 0 && r <= 1)) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(MIN_CLEANABLE_DIRTY_RATIO + " must be a number from 0 to 1, got '" + ratio + "'");
+    }
+  }
+
+  /** A config with the delete cleanup policy. */
+  public TopicConfig(long retentionMs, long retentionBytes, int maxMessageBytes, String timestampType, Map<String, String> unenforced) {
+    this(retentionMs, retentionBytes, maxMessageBytes, timestampType, unenforced, "delete");
   }
 
   public static TopicConfig defaults() {
-    return new TopicConfig(DEFAULT_RETENTION_MS, -1, DEFAULT_MAX_MESSAGE_BYTES, "CreateTime", Map.of());
+    return new TopicConfig(DEFAULT_RETENTION_MS, -1, DEFAULT_MAX_MESSAGE_BYTES, "CreateTime", Map.of(), "delete");
+  }
+
+  /** Whether the log is compacted ({@code cleanup.policy} has {@code compact}). */
+  public boolean compact() {
+    return policies(cleanupPolicy).contains("compact");
+  }
+
+  /** Whether retention deletes old batches ({@code cleanup.policy} has {@code delete}). */
+  public boolean delete() {
+    return policies(cleanupPolicy).contains("delete");
+  }
+
+  public long deleteRetentionMs() {
+    return parseLong(DELETE_RETENTION_MS, unenforced.getOrDefault(DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS)), 0);
+  }
+
+  public double minCleanableDirtyRatio() {
+    return Double.parseDouble(unenforced.getOrDefault(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO)).trim());
+  }
+
+  private static java.util.List<String> policies(String value) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (String p : value.split(",")) {
+      String policy = p.trim();
+      if (!policy.equals("delete") && !policy.equals("compact")) {
+        throw new InvalidConfigException(CLEANUP_POLICY + " must be delete, compact or both (compact,delete), got '" + value + "'");
+      }
+      if (!out.contains(policy)) {
+        out.add(policy);
+      }
+    }
+    return out;
   }
 
   public boolean logAppendTime() {
@@ -84,6 +144,7 @@ public record TopicConfig(
     long rBytes = retentionBytes;
     int maxBytes = maxMessageBytes;
     String tsType = timestampType;
+    String policy = cleanupPolicy;
     Map<String, String> other = new TreeMap<>(unenforced);
     for (Map.Entry<String, String> e : settings.entrySet()) {
       String key = e.getKey();
@@ -96,12 +157,9 @@ public record TopicConfig(
         case RETENTION_BYTES -> rBytes = parseLong(key, value);
         case MAX_MESSAGE_BYTES -> maxBytes = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, parseLong(key, value)));
         case TIMESTAMP_TYPE -> tsType = value;
-        case CLEANUP_POLICY -> {
-          if (!value.equals("delete")) {
-            throw new InvalidConfigException(
-                CLEANUP_POLICY + "=" + value + " is not supported: Sluice only deletes by retention (cleanup.policy=delete)");
-          }
-        }
+        case CLEANUP_POLICY -> policy = String.join(",", policies(value));
+        // compaction's settings: kept with the others by name (checked when the config is built)
+        case DELETE_RETENTION_MS, MIN_CLEANABLE_DIRTY_RATIO -> other.put(key, value.trim());
         default -> {
           if (!ACCEPTED_UNENFORCED.contains(key)) {
             throw new InvalidConfigException("unknown topic setting '" + key + "'");
@@ -110,7 +168,7 @@ public record TopicConfig(
         }
       }
     }
-    return new TopicConfig(rMs, rBytes, maxBytes, tsType, other);
+    return new TopicConfig(rMs, rBytes, maxBytes, tsType, other, policy);
   }
 
   /** Every setting with its current value, Kafka names, for describe-configs style listings. */
@@ -120,7 +178,7 @@ public record TopicConfig(
     out.put(RETENTION_BYTES, Long.toString(retentionBytes));
     out.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
     out.put(TIMESTAMP_TYPE, timestampType);
-    out.put(CLEANUP_POLICY, "delete");
+    out.put(CLEANUP_POLICY, cleanupPolicy);
     return out;
   }
 
@@ -130,5 +188,13 @@ public record TopicConfig(
     } catch (NumberFormatException e) {
       throw new InvalidConfigException(key + " must be a whole number, got '" + value + "'");
     }
+  }
+
+  private static long parseLong(String key, String value, long min) {
+    long v = parseLong(key, value);
+    if (v < min) {
+      throw new InvalidConfigException(key + " must be >= " + min + ", got " + v);
+    }
+    return v;
   }
 }

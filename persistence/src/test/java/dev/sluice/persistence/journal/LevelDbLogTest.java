@@ -246,6 +246,35 @@ class LevelDbLogTest {
   }
 
   @Test
+  void replaceGivesStoredEntriesNewValuesAndNeverBringsBackADeletedOne() throws Exception {
+    Path dir = tempDir.resolve("journal");
+    LevelDbLog log = open(dir, FsyncPolicy.NEVER);
+    writeRange(log, "p", 1, 6);
+    writeRange(log, "q", 1, 3);
+    await(log.deleteUpTo("p", 2), "delete");
+    byte[] two = "two, compacted".getBytes(UTF_8);
+    byte[] four = "four, compacted".getBytes(UTF_8);
+    long replaced =
+        await(
+            log.replace("p", List.of(new LevelDbLog.StoredEntry(2, two), new LevelDbLog.StoredEntry(4, four), new LevelDbLog.StoredEntry(9, four))),
+            "replace");
+    assertEquals(1, replaced, "only #4 is stored: #2 was deleted, #9 never written");
+    writeRange(log, "p", 7, 7); // appends go on after a replace
+    for (LevelDbLog reading : new LevelDbLog[] {log, null}) {
+      if (reading == null) {
+        log.close();
+        reading = open(dir, FsyncPolicy.NEVER); // and it all survives a reopen
+      }
+      List<LevelDbLog.StoredEntry> p = reading.read("p", 0, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+      assertEquals(List.of(3L, 4L, 5L, 6L, 7L), sequenceNrs(p));
+      assertArrayEquals(four, p.get(1).value());
+      assertArrayEquals(value("p", 5), p.get(2).value());
+      assertEquals(7, reading.highestSequenceNr("p"));
+      assertHolds(reading, "q", List.of(1L, 2L, 3L));
+    }
+  }
+
+  @Test
   void highestSequenceNrIsZeroForUnknownIdsAndSurvivesDeletionAndReopen() throws Exception {
     Path dir = tempDir.resolve("journal");
     LevelDbLog log = open(dir, FsyncPolicy.NEVER);

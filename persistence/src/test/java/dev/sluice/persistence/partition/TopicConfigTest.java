@@ -118,6 +118,30 @@ class TopicConfigTest {
   }
 
   @Test
+  void compactionPoliciesAndSettingsAreHonouredAndReported() {
+    TopicConfig defaults = TopicConfig.defaults();
+    assertTrue(defaults.delete());
+    assertFalse(defaults.compact());
+    assertEquals(24L * 3600 * 1000, defaults.deleteRetentionMs());
+    assertEquals(0.5, defaults.minCleanableDirtyRatio());
+
+    TopicConfig compact = defaults.with(Map.of("cleanup.policy", "compact", "delete.retention.ms", "1000", "min.cleanable.dirty.ratio", "0.1"));
+    assertTrue(compact.compact());
+    assertFalse(compact.delete(), "compact alone: retention does not delete");
+    assertEquals(1000, compact.deleteRetentionMs());
+    assertEquals(0.1, compact.minCleanableDirtyRatio());
+    assertEquals("compact", compact.asKafkaConfigs().get("cleanup.policy"));
+    assertEquals("1000", compact.asKafkaConfigs().get("delete.retention.ms"));
+
+    TopicConfig both = defaults.with(Map.of("cleanup.policy", " delete , compact"));
+    assertTrue(both.compact() && both.delete());
+    assertEquals("delete,compact", both.cleanupPolicy());
+    assertEquals("delete", both.with(Map.of("cleanup.policy", "delete")).cleanupPolicy());
+    assertEquals(defaults, new TopicConfig(defaults.retentionMs(), -1, defaults.maxMessageBytes(), "CreateTime", Map.of(), null),
+        "a config stored before compaction existed reads as delete");
+  }
+
+  @Test
   void cleanupPolicyDeleteIsAcceptedAndNotStoredAsUnenforced() {
     TopicConfig c = TopicConfig.defaults().with(Map.of("cleanup.policy", "delete"));
     assertEquals(TopicConfig.defaults(), c, "cleanup.policy=delete is what Sluice does anyway");
@@ -142,9 +166,13 @@ class TopicConfigTest {
     "message.timestamp.type, LOGAPPENDTIME",
     "message.timestamp.type, NoTimestampType",
     "message.timestamp.type, ''",
-    "cleanup.policy,         compact",
-    "cleanup.policy,         'compact,delete'",
+    "cleanup.policy,         'compact,purge'",
     "cleanup.policy,         Delete",
+    "cleanup.policy,         ''",
+    "delete.retention.ms,    -1",
+    "delete.retention.ms,    1d",
+    "min.cleanable.dirty.ratio, 1.5",
+    "min.cleanable.dirty.ratio, half",
     "retention.msx,          1",
     "segment.byte,           1",
     "log.retention.ms,       1",
