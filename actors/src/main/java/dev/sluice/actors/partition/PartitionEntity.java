@@ -368,6 +368,7 @@ public final class PartitionEntity
   private boolean compacting;
   private final List<ActorRef<CompactionResult>> compactionWaiters = new ArrayList<>();
   private long compactedUpToPosition;
+  private long compactedBytes; // what the compacted part held after that compaction
   // journal reads started before they were asked for: offset -> the batches from that offset on
   private final LinkedHashMap<Long, CompletionStage<List<ByteBuffer>>> readAheads = new LinkedHashMap<>();
 
@@ -936,9 +937,12 @@ public final class PartitionEntity
 
   private ReplyEffect<PartitionEvent, PartitionState> onCompactionTick(PartitionState state, CompactionTick cmd) {
     if (state.exists() && !state.fenced() && state.config().compact() && !compacting && !state.index().isEmpty()) {
+      // Kafka's dirty ratio: bytes written since the last compaction over those plus what the
+      // compacted part holds now (the index counts batches as appended, so not from the index)
       long start = state.index().first().position();
       long dirty = state.endPosition() - Math.max(start, compactedUpToPosition);
-      if (dirty > 0 && dirty >= state.config().minCleanableDirtyRatio() * (state.endPosition() - start)) {
+      long clean = compactedUpToPosition > start ? compactedBytes : 0;
+      if (dirty > 0 && dirty >= state.config().minCleanableDirtyRatio() * (clean + dirty)) {
         startCompaction(state);
       }
     }
@@ -974,6 +978,7 @@ public final class PartitionEntity
     int last = c.endOffset() > 0 ? state.index().indexOf(c.endOffset() - 1) : -1;
     if (last >= 0) {
       compactedUpToPosition = state.index().get(last).endPosition();
+      compactedBytes = c.bytesAfter();
     }
     if (c.batchesRewritten() > 0) {
       ctx.getLog().info(

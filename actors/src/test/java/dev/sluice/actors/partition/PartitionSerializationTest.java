@@ -62,6 +62,10 @@ class PartitionSerializationTest {
     ser.verifySerialization(new PartitionEntity.Describe(info.getRef()), true);
     ser.verifySerialization(new PartitionEntity.EnforceRetention(ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.RetentionTick(), true);
+    ser.verifySerialization(new PartitionEntity.Compact(node.<PartitionEntity.CompactionResult>probe().getRef()), true);
+    ser.verifySerialization(new PartitionEntity.CompactionTick(), true);
+    ser.verifySerialization(
+        new PartitionEntity.UpdateConfig(CONFIG.with(Map.of("cleanup.policy", "compact,delete", "delete.retention.ms", "5")), ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.WaitExpired(7), true);
     ser.verifySerialization(PartitionEntity.FlushAppends.INSTANCE, true);
     ser.verifySerialization(new PartitionEntity.ReadAheadFrom(42, 1 << 20), true);
@@ -78,6 +82,7 @@ class PartitionSerializationTest {
     ser.verifySerialization(new PartitionEntity.AppendResult(PartitionError.NONE, null, 10, -1, 0), true);
     ser.verifySerialization(new PartitionEntity.OffsetResult(PartitionError.OFFSET_OUT_OF_RANGE, "m", -1, -1), true);
     ser.verifySerialization(new PartitionEntity.PartitionInfo(PartitionError.NONE, "t", 0, 1, 2, 3, 4, CONFIG), true);
+    ser.verifySerialization(new PartitionEntity.CompactionResult(PartitionError.NONE, null, 0, 10, 2, 900, 300, 10, 4), true);
     byte[] batch = RecordBatches.build(List.of(LogRecord.of(1, null, "v".getBytes(UTF_8))));
     // a fetch carries views: of a cached array, and of a region inside a journal entry
     byte[] entry = new byte[batch.length + 7];

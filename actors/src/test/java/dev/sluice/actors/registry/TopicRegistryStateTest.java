@@ -162,7 +162,7 @@ class TopicRegistryStateTest {
         Arguments.of(Map.of("retention.ms", "soon"), "retention.ms must be a whole number"),
         Arguments.of(Map.of("retention.ms", "-5"), "retention.ms must be -1"),
         Arguments.of(Map.of("message.timestamp.type", "Whenever"), "must be CreateTime or LogAppendTime"),
-        Arguments.of(Map.of("cleanup.policy", "compact"), "cleanup.policy=compact is not supported"),
+        Arguments.of(Map.of("cleanup.policy", "compact,purge"), "cleanup.policy must be delete, compact or both"),
         Arguments.of(nullValue, "retention.ms has no value"));
   }
 
