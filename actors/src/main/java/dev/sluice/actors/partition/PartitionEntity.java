@@ -369,6 +369,7 @@ public final class PartitionEntity
   private final List<ActorRef<CompactionResult>> compactionWaiters = new ArrayList<>();
   private long compactedUpToPosition;
   private long compactedBytes; // what the compacted part held after that compaction
+  private long tombstoneHorizon = Long.MAX_VALUE; // when a tombstone it kept may go
   // journal reads started before they were asked for: offset -> the batches from that offset on
   private final LinkedHashMap<Long, CompletionStage<List<ByteBuffer>>> readAheads = new LinkedHashMap<>();
 
@@ -942,7 +943,8 @@ public final class PartitionEntity
       long start = state.index().first().position();
       long dirty = state.endPosition() - Math.max(start, compactedUpToPosition);
       long clean = compactedUpToPosition > start ? compactedBytes : 0;
-      if (dirty > 0 && dirty >= state.config().minCleanableDirtyRatio() * (clean + dirty)) {
+      boolean tombstonesDue = clock.millis() >= tombstoneHorizon;
+      if (tombstonesDue || (dirty > 0 && dirty >= state.config().minCleanableDirtyRatio() * (clean + dirty))) {
         startCompaction(state);
       }
     }
@@ -980,6 +982,7 @@ public final class PartitionEntity
       compactedUpToPosition = state.index().get(last).endPosition();
       compactedBytes = c.bytesAfter();
     }
+    tombstoneHorizon = c.deleteHorizon();
     if (c.batchesRewritten() > 0) {
       ctx.getLog().info(
           "{}: compacted offsets {}..{}: {} of {} batches rewritten, {} -> {} records, {} -> {} bytes ({} keys)",

@@ -200,7 +200,7 @@ class AlterConfigsAndLogDirsTest {
         InvalidRequestException.class, "APPEND",
         alter(topic("alter-refused"), new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.APPEND)));
     failsWith(InvalidConfigurationException.class, "no.such.setting", alter(topic("alter-refused"), set("no.such.setting", "1")));
-    failsWith(InvalidConfigurationException.class, "cleanup.policy", alter(topic("alter-refused"), set("cleanup.policy", "compact")));
+    failsWith(InvalidConfigurationException.class, "cleanup.policy", alter(topic("alter-refused"), set("cleanup.policy", "compact,purge")));
     failsWith(
         InvalidRequestException.class, "",
         alter(new ConfigResource(ConfigResource.Type.BROKER_LOGGER, nodeId()), set("org.apache.kafka", "DEBUG")));

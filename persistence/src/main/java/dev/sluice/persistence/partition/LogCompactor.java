@@ -105,6 +105,25 @@ public final class LogCompactor {
     return bytes;
   }
 
+  /**
+   * When the batch's tombstones may go: its delete horizon if it still holds a tombstone,
+   * {@link Long#MAX_VALUE} otherwise (a batch keeps its horizon after its tombstones went).
+   */
+  public static long deleteHorizon(ByteBuffer batch) {
+    MutableRecordBatch b = MemoryRecords.readableRecords(batch.duplicate()).batches().iterator().next();
+    if (b.deleteHorizonMs().isEmpty()) {
+      return Long.MAX_VALUE;
+    }
+    try (CloseableIterator<Record> it = b.streamingIterator(BufferSupplier.NO_CACHING)) {
+      while (it.hasNext()) {
+        if (!it.next().hasValue()) {
+          return b.deleteHorizonMs().getAsLong();
+        }
+      }
+    }
+    return Long.MAX_VALUE;
+  }
+
   private static ByteBuffer copy(ByteBuffer key) {
     ByteBuffer c = ByteBuffer.allocate(key.remaining());
     c.put(key.duplicate()).flip();

@@ -71,10 +71,13 @@ public final class PartitionJournal {
         blocking);
   }
 
-  /** What one compaction did: the offsets it covered and what it rewrote. */
+  /**
+   * What one compaction did: the offsets it covered and what it rewrote; {@code deleteHorizon}:
+   * the earliest time a tombstone it kept may go ({@link Long#MAX_VALUE}: none kept).
+   */
   public record Compaction(
       long fromOffset, long endOffset, int batchesRead, int batchesRewritten, long bytesBefore, long bytesAfter,
-      long recordsBefore, long recordsAfter, int keys) {}
+      long recordsBefore, long recordsAfter, int keys, long deleteHorizon) {}
 
   /**
    * Compacts the batches stored under sequence numbers {@code from..to} ({@link LogCompactor}):
@@ -125,6 +128,7 @@ public final class PartitionJournal {
           long bytesAfter = 0;
           long recordsBefore = 0;
           long recordsAfter = 0;
+          long horizon = Long.MAX_VALUE;
           for (long seq = from; seq <= lastSeq; ) {
             List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, lastSeq, Long.MAX_VALUE, chunkBytes);
             if (chunk.isEmpty()) {
@@ -145,8 +149,10 @@ public final class PartitionJournal {
               if (compacted == null) {
                 bytesAfter += batch.remaining();
                 recordsAfter += records;
+                horizon = Math.min(horizon, LogCompactor.deleteHorizon(batch));
                 continue;
               }
+              horizon = Math.min(horizon, LogCompactor.deleteHorizon(ByteBuffer.wrap(compacted)));
               bytesAfter += compacted.length;
               recordsAfter += LogCompactor.recordCount(ByteBuffer.wrap(compacted));
               replaced.add(new LevelDbLog.StoredEntry(e.sequenceNr(), withBatch(e.value(), compacted)));
@@ -155,7 +161,8 @@ public final class PartitionJournal {
               rewritten += log.replace(persistenceId, replaced).join().intValue();
             }
           }
-          return new Compaction(firstOffset, endOffset, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size());
+          return new Compaction(
+              firstOffset, endOffset, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size(), horizon);
         },
         blocking);
   }

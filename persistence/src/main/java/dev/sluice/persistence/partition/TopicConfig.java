@@ -159,7 +159,21 @@ public record TopicConfig(
         case TIMESTAMP_TYPE -> tsType = value;
         case CLEANUP_POLICY -> policy = String.join(",", policies(value));
         // compaction's settings: kept with the others by name (checked when the config is built)
-        case DELETE_RETENTION_MS, MIN_CLEANABLE_DIRTY_RATIO -> other.put(key, value.trim());
+        // (a default value is not kept, so a config fed its own listing back stays equal)
+        case DELETE_RETENTION_MS -> {
+          if (parseLong(key, value, 0) == DEFAULT_DELETE_RETENTION_MS) {
+            other.remove(key);
+          } else {
+            other.put(key, value.trim());
+          }
+        }
+        case MIN_CLEANABLE_DIRTY_RATIO -> {
+          if (value.trim().equals(Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO))) {
+            other.remove(key);
+          } else {
+            other.put(key, value.trim());
+          }
+        }
         default -> {
           if (!ACCEPTED_UNENFORCED.contains(key)) {
             throw new InvalidConfigException("unknown topic setting '" + key + "'");
@@ -179,6 +193,8 @@ public record TopicConfig(
     out.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
     out.put(TIMESTAMP_TYPE, timestampType);
     out.put(CLEANUP_POLICY, cleanupPolicy);
+    out.putIfAbsent(DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS));
+    out.putIfAbsent(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO));
     return out;
   }
 

@@ -98,8 +98,11 @@ class LogCompactorTest {
     LogCompactor.KeyIndex again = new LogCompactor.KeyIndex(100);
     LogCompactor.record(first, again);
     assertNull(LogCompactor.compact(first, again, 1_499, 500), "before the horizon nothing changes");
+    assertEquals(1_500, LogCompactor.deleteHorizon(first), "its tombstone may go at the horizon");
     ByteBuffer second = ByteBuffer.wrap(LogCompactor.compact(first, again, 1_500, 500));
     assertEquals(List.of("2:j=w"), records(second), "at the horizon the tombstone goes");
+    assertEquals(Long.MAX_VALUE, LogCompactor.deleteHorizon(second), "no tombstone left to wait for");
+    assertEquals(Long.MAX_VALUE, LogCompactor.deleteHorizon(a), "never compacted: no horizon");
     assertEquals(0, only(second).baseOffset());
     assertEquals(2, only(second).lastOffset());
   }

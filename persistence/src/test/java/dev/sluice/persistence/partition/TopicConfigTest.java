@@ -223,7 +223,9 @@ class TopicConfigTest {
             "retention.bytes", "-1",
             "max.message.bytes", "1048588",
             "message.timestamp.type", "CreateTime",
-            "cleanup.policy", "delete"),
+            "cleanup.policy", "delete",
+            "delete.retention.ms", "86400000",
+            "min.cleanable.dirty.ratio", "0.5"),
         TopicConfig.defaults().asKafkaConfigs(),
         "asKafkaConfigs of the defaults");
 
@@ -237,6 +239,8 @@ class TopicConfigTest {
     expected.put("message.timestamp.type", "CreateTime");
     expected.put("cleanup.policy", "delete");
     expected.put("min.insync.replicas", "2");
+    expected.put("delete.retention.ms", "86400000");
+    expected.put("min.cleanable.dirty.ratio", "0.5");
     assertEquals(expected, c.asKafkaConfigs(), "asKafkaConfigs with an unenforced setting");
   }
 
