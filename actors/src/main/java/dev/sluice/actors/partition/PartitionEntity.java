@@ -61,7 +61,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>Reads are served from a bounded cache of the newest batches, else read back from the
  * journal on a blocking dispatcher; a fetch at the high watermark may wait (long poll) until
  * data arrives or its wait ends. Retention runs on a timer: it persists {@link LogTruncated},
- * snapshots, and then deletes the released journal prefix.
+ * snapshots, and then deletes the released journal prefix. A compacted topic's partition
+ * compacts on another timer ({@link Compact}): its batches are rewritten in the journal under
+ * their sequence numbers ({@link PartitionJournal#compact}), offsets unchanged, so its state
+ * needs no event for it.
  */
 public final class PartitionEntity
     extends EventSourcedBehaviorWithEnforcedReplies<PartitionEntity.Command, PartitionEvent, PartitionState> {
