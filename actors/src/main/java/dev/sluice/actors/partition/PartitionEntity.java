@@ -5,6 +5,7 @@ import dev.sluice.actors.cluster.SluiceMembers;
 import dev.sluice.persistence.batch.RecordBatches;
 import dev.sluice.persistence.batch.LogRecord;
 import dev.sluice.persistence.partition.BatchAppended;
+import dev.sluice.persistence.partition.BatchIndex;
 import dev.sluice.persistence.partition.BatchRef;
 import dev.sluice.persistence.partition.ConfigChanged;
 import dev.sluice.persistence.partition.LogTruncated;
@@ -85,7 +86,7 @@ public final class PartitionEntity
   public sealed interface Command extends SluiceMessage
       permits Create, UpdateConfig, Delete, Append, Fetch, ListOffsets, Describe, EnforceRetention, DeleteRecords,
           RetentionTick, WaitExpired, FlushAppends, ReadAheadFrom, PassivateIfUnknown, BeginCopy, ReadRaw, Fence,
-          Compact, CompactionTick, CompactionDone {}
+          Compact, CompactionTick, CompactionDone, TimestampLookup {}
 
   /**
    * Creates the partition (idempotent for the same topic id). {@code nodeId}: the node the registry placed it on (-1: any); a
@@ -173,6 +174,9 @@ public final class PartitionEntity
   }
 
   record RetentionTick() implements Command {}
+
+  /** A ListOffsets by timestamp that found no record late enough in one batch goes on from {@code fromOffset}. */
+  record TimestampLookup(long fromOffset, long timestamp, ActorRef<OffsetResult> replyTo) implements Command {}
 
   record CompactionTick() implements Command {}
 
@@ -371,6 +375,7 @@ public final class PartitionEntity
   private boolean compacting;
   private final List<ActorRef<CompactionResult>> compactionWaiters = new ArrayList<>();
   private long compactedUpToPosition;
+  private long compactedUpToSequenceNr; // the next compaction takes its keys from after it
   private long compactedBytes; // what the compacted part held after that compaction
   private long tombstoneHorizon = Long.MAX_VALUE; // when a tombstone it kept may go
   // journal reads started before they were asked for: offset -> the batches from that offset on
@@ -466,6 +471,7 @@ public final class PartitionEntity
         .onCommand(Compact.class, this::onCompact)
         .onCommand(CompactionTick.class, this::onCompactionTick)
         .onCommand(CompactionDone.class, this::onCompactionDone)
+        .onCommand(TimestampLookup.class, this::onTimestampLookup)
         .onCommand(WaitExpired.class, this::onWaitExpired)
         .onCommand(FlushAppends.class, this::onFlushAppends)
         .onCommand(ReadAheadFrom.class, this::onReadAheadFrom)
@@ -837,40 +843,57 @@ public final class PartitionEntity
     if (i < 0) {
       return Effect().reply(cmd.replyTo(), new OffsetResult(PartitionError.NONE, null, -1, -1));
     }
-    BatchRef ref = state.index().get(i);
-    long from = Math.max(ref.baseOffset(), state.logStartOffset());
-    boolean partial = from > ref.baseOffset();
-    long notFound = partial ? -1 : ref.nextOffset();
-    int last = i;
-    if (partial) {
-      // DeleteRecords left the start inside this batch, and the records that reach the timestamp
-      // may be below it: read on to the first later batch whose own records reach it (none: no
-      // record that late is left)
-      for (int j = i + 1; j < state.index().size(); j++) {
-        if (state.index().get(j).maxTimestamp() >= cmd.timestamp()) {
-          last = j;
-          break;
-        }
-      }
+    lookUpTimestamp(state, i, state.logStartOffset(), cmd.timestamp(), cmd.replyTo());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<PartitionEvent, PartitionState> onTimestampLookup(PartitionState state, TimestampLookup cmd) {
+    int i = state.exists() && !state.fenced() ? state.index().indexOf(Math.max(cmd.fromOffset(), state.logStartOffset())) : -1;
+    if (i < 0) {
+      cmd.replyTo().tell(new OffsetResult(PartitionError.NONE, null, -1, -1));
+    } else {
+      lookUpTimestamp(state, i, cmd.fromOffset(), cmd.timestamp(), cmd.replyTo());
     }
-    int maxBytes = (int) Math.min(Integer.MAX_VALUE, state.index().get(last).endPosition() - ref.position());
-    ActorRef<OffsetResult> replyTo = cmd.replyTo();
-    // Fetch the batch the timestamp falls in and pick the first record at or after it.
+    return Effect().noReply();
+  }
+
+  /**
+   * Finds the first record at or after {@code fromOffset} with a timestamp >= {@code timestamp},
+   * from batch {@code i} on: reads the first batch whose own newest timestamp reaches it and, if
+   * none of its records there does (DeleteRecords left the log start inside it, or compaction
+   * took them), goes on after it ({@link TimestampLookup}); -1 when no record that late is left.
+   */
+  private void lookUpTimestamp(PartitionState state, int i, long fromOffset, long timestamp, ActorRef<OffsetResult> replyTo) {
+    BatchIndex index = state.index();
+    while (i < index.size() && index.get(i).maxTimestamp() < timestamp) {
+      i++;
+    }
+    if (i >= index.size()) {
+      replyTo.tell(new OffsetResult(PartitionError.NONE, null, -1, -1));
+      return;
+    }
+    BatchRef ref = index.get(i);
+    long from = Math.max(Math.max(ref.baseOffset(), fromOffset), state.logStartOffset());
+    ActorRef<Command> self = ctx.getSelf();
     ActorRef<FetchResult> adapter =
         ctx.spawnAnonymous(
             Behaviors.receive(FetchResult.class)
                 .onAnyMessage(
                     r -> {
-                      replyTo.tell(firstAtOrAfter(r, from, cmd.timestamp(), notFound));
+                      OffsetResult found = firstAtOrAfter(r, from, timestamp);
+                      if (found != null) {
+                        replyTo.tell(found);
+                      } else {
+                        self.tell(new TimestampLookup(ref.nextOffset(), timestamp, replyTo));
+                      }
                       return Behaviors.stopped();
                     })
                 .build());
-    serve(state, new PendingFetch(from, maxBytes, 1, false, adapter));
-    return Effect().noReply();
+    serve(state, new PendingFetch(from, ref.sizeInBytes(), 1, false, adapter));
   }
 
-  /** The first record of {@code r} at or after {@code from} with a timestamp >= {@code timestamp}. */
-  private static OffsetResult firstAtOrAfter(FetchResult r, long from, long timestamp, long notFound) {
+  /** The first record of {@code r} at or after {@code from} with a timestamp >= {@code timestamp}; null if none. */
+  private static OffsetResult firstAtOrAfter(FetchResult r, long from, long timestamp) {
     if (r.error() != PartitionError.NONE) {
       return new OffsetResult(r.error(), r.message(), -1, -1);
     }
@@ -879,7 +902,7 @@ public final class PartitionEntity
         return new OffsetResult(PartitionError.NONE, null, rec.offset(), rec.timestamp());
       }
     }
-    return new OffsetResult(PartitionError.NONE, null, notFound, -1);
+    return null;
   }
 
   private ReplyEffect<PartitionEvent, PartitionState> onDescribe(PartitionState state, Describe cmd) {
@@ -954,16 +977,26 @@ public final class PartitionEntity
     return Effect().noReply();
   }
 
-  /** Compacts the batches from the log start to the high watermark, on the blocking dispatcher. */
+  /**
+   * Compacts the batches from the log start up to the newest one whose records are all older
+   * than {@code min.compaction.lag.ms} (by default: to the high watermark), off the actor.
+   */
   private void startCompaction(PartitionState state) {
-    if (state.index().isEmpty()) {
+    BatchIndex index = state.index();
+    long now = clock.millis();
+    long lag = state.config().minCompactionLagMs();
+    int last = index.size() - 1;
+    while (lag > 0 && last >= 0 && index.get(last).maxTimestamp() > now - lag) {
+      last--;
+    }
+    if (last < 0) {
       finishCompaction(new CompactionResult(PartitionError.NONE, null, -1, -1, 0, 0, 0, 0, 0));
       return;
     }
     compacting = true;
     ctx.pipeToSelf(
         journal.compact(
-            persistenceId, state.index().first().sequenceNr(), state.index().last().sequenceNr(), clock.millis(),
+            persistenceId, index.first().sequenceNr(), compactedUpToSequenceNr + 1, index.get(last).sequenceNr(), now,
             state.config().deleteRetentionMs(), settings.compactionMaxKeys(), 8 << 20),
         CompactionDone::new);
   }
@@ -985,6 +1018,7 @@ public final class PartitionEntity
       compactedUpToPosition = state.index().get(last).endPosition();
       compactedBytes = c.bytesAfter();
     }
+    compactedUpToSequenceNr = Math.max(compactedUpToSequenceNr, c.lastSequenceNr());
     tombstoneHorizon = c.deleteHorizon();
     if (c.batchesRewritten() > 0) {
       ctx.getLog().info(

@@ -85,7 +85,10 @@ public record TopicRegistryState(
           TopicConfig.RETENTION_BYTES,
           TopicConfig.MAX_MESSAGE_BYTES,
           TopicConfig.TIMESTAMP_TYPE,
-          TopicConfig.CLEANUP_POLICY);
+          TopicConfig.CLEANUP_POLICY,
+          TopicConfig.DELETE_RETENTION_MS,
+          TopicConfig.MIN_CLEANABLE_DIRTY_RATIO,
+          TopicConfig.MIN_COMPACTION_LAG_MS);
 
   public TopicRegistryState {
     topics = topics == null ? Map.of() : Map.copyOf(topics);

@@ -168,6 +168,57 @@ class PartitionCompactionTest {
   }
 
   @Test
+  void aLogWithMoreKeysThanOneCompactionHoldsIsCompactedAPartAtATime() {
+    start("sluice.partition.compaction-check-interval = 1 h\nsluice.partition.compaction-max-keys = 3\n");
+    node.create("many", 0, COMPACT);
+    for (int round = 0; round < 2; round++) {
+      for (int k = 0; k < 6; k++) {
+        node.append("many", 0, List.of(rec("k" + k, "r" + round)));
+      }
+    }
+    // 6 keys, 3 at a time: each compaction takes the keys of the batches after the last one
+    PartitionEntity.CompactionResult first = compact("many");
+    assertEquals(3, first.endOffset(), "the first three batches' keys fill the index");
+    List<Long> ends = new ArrayList<>(List.of(first.endOffset()));
+    for (int i = 0; i < 5 && ends.get(ends.size() - 1) < 12; i++) {
+      ends.add(compact("many").endOffset());
+    }
+    assertEquals(List.of(3L, 6L, 9L, 12L), ends, "each compaction goes on where the last stopped");
+    assertEquals(List.of("6:k0=r1", "7:k1=r1", "8:k2=r1", "9:k3=r1", "10:k4=r1", "11:k5=r1"), log("many"));
+  }
+
+  @Test
+  void listOffsetsByTimestampFindsARecordThatCompactionLeft() {
+    start();
+    node.create("timed", 0, COMPACT);
+    node.append("timed", 0, List.of(LogRecord.of(100, "a".getBytes(UTF_8), "1".getBytes(UTF_8)), LogRecord.of(200, "b".getBytes(UTF_8), "1".getBytes(UTF_8))));
+    node.append("timed", 0, List.of(LogRecord.of(150, "b".getBytes(UTF_8), "2".getBytes(UTF_8)), LogRecord.of(300, "c".getBytes(UTF_8), "1".getBytes(UTF_8))));
+    assertEquals(1, node.listOffsets("timed", 0, 180).offset(), "before: b=1 at 200");
+    compact("timed");
+    // b=1 (200) went: the first record at or after 180 is now c=1 (300) in the next batch
+    PartitionEntity.OffsetResult r = node.listOffsets("timed", 0, 180);
+    assertEquals(3, r.offset());
+    assertEquals(300, r.timestamp());
+    assertEquals(-1, node.listOffsets("timed", 0, 301).offset(), "no record that late");
+  }
+
+  @Test
+  void theNewestBatchesWaitForMinCompactionLag() {
+    start();
+    node.create("lagging", 0, COMPACT.with(Map.of("min.compaction.lag.ms", "60000")));
+    long now = clock.millis();
+    node.append("lagging", 0, List.of(LogRecord.of(now - 120_000, "k".getBytes(UTF_8), "old".getBytes(UTF_8))));
+    node.append("lagging", 0, List.of(LogRecord.of(now - 90_000, "k".getBytes(UTF_8), "older-than-lag".getBytes(UTF_8))));
+    node.append("lagging", 0, List.of(LogRecord.of(now - 10_000, "k".getBytes(UTF_8), "recent".getBytes(UTF_8))));
+    PartitionEntity.CompactionResult r = compact("lagging");
+    assertEquals(2, r.endOffset(), "the batch younger than the lag is left out");
+    assertEquals(List.of("1:k=older-than-lag", "2:k=recent"), log("lagging"));
+    clock.advanceMillis(60_000);
+    compact("lagging");
+    assertEquals(List.of("2:k=recent"), log("lagging"));
+  }
+
+  @Test
   void compactsByItselfOnceEnoughOfTheLogIsNew() throws Exception {
     start("sluice.partition.compaction-check-interval = 100 ms\n");
     // one-record batches shrink little (an emptied batch keeps its header), so a low ratio

@@ -64,6 +64,7 @@ class PartitionSerializationTest {
     ser.verifySerialization(new PartitionEntity.RetentionTick(), true);
     ser.verifySerialization(new PartitionEntity.Compact(node.<PartitionEntity.CompactionResult>probe().getRef()), true);
     ser.verifySerialization(new PartitionEntity.CompactionTick(), true);
+    ser.verifySerialization(new PartitionEntity.TimestampLookup(12, 1_000, off.getRef()), true);
     ser.verifySerialization(
         new PartitionEntity.UpdateConfig(CONFIG.with(Map.of("cleanup.policy", "compact,delete", "delete.retention.ms", "5")), ack.getRef()), true);
     ser.verifySerialization(new PartitionEntity.WaitExpired(7), true);

@@ -359,6 +359,19 @@ class TopicRegistryStateTest {
     assertThrows(TopicConfig.InvalidConfigException.class, () -> TopicRegistryState.altered(current, Map.of("retention.ms", "soon")));
   }
 
+  @Test
+  void compactionSettingsAreSetAndResetLikeTheOthers() {
+    TopicConfig compacted =
+        TopicConfig.defaults().with(Map.of("cleanup.policy", "compact", "delete.retention.ms", "1000", "min.cleanable.dirty.ratio", "0.2", "min.compaction.lag.ms", "5"));
+    Map<String, String> reset = new HashMap<>();
+    reset.put("cleanup.policy", null);
+    reset.put("delete.retention.ms", null);
+    reset.put("min.cleanable.dirty.ratio", null);
+    reset.put("min.compaction.lag.ms", null);
+    assertEquals(TopicConfig.defaults(), TopicRegistryState.altered(compacted, reset), "each back to its default");
+    assertEquals(compacted, TopicRegistryState.altered(TopicConfig.defaults(), compacted.asKafkaConfigs()));
+  }
+
   // ---- event fold ----------------------------------------------------------------------------
 
   @Test

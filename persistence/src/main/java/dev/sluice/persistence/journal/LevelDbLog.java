@@ -68,6 +68,7 @@ public final class LevelDbLog implements AutoCloseable {
   private static final byte HIGHEST = 'h';
   private static final byte[] INDEXED_UP_TO = {'g'};
   private static final WriteOptions INDEX_WRITE = new WriteOptions().sync(false);
+  private static final WriteOptions SYNCED = new WriteOptions().sync(true);
   /**
    * Entry reads bypass LevelDB's block cache: a batch is read back by its consumers, mostly
    * once each and in order, and then sits in the OS page cache anyway; caching its block too
@@ -334,8 +335,22 @@ public final class LevelDbLog implements AutoCloseable {
         }
         long global = ByteBuffer.wrap(kv.getValue()).getLong();
         byte[] value = data.get(dataKey(global, persistenceId, seq), DATA_READ);
+        for (int again = 0; value == null && again < 3; again++) {
+          // gone between the index read and this one: deleted, or replaced (compaction), in
+          // which case the index points at the new value (written before the old one goes)
+          byte[] now = index.get(key);
+          if (now == null) {
+            break;
+          }
+          long moved = ByteBuffer.wrap(now).getLong();
+          if (moved == global) {
+            break;
+          }
+          global = moved;
+          value = data.get(dataKey(global, persistenceId, seq), DATA_READ);
+        }
         if (value == null) {
-          continue; // deleted between the index read and this one
+          continue; // deleted
         }
         out.add(new StoredEntry(seq, value));
         bytes += value.length;
@@ -454,8 +469,11 @@ public final class LevelDbLog implements AutoCloseable {
       }
       if (replaced > 0) {
         indexBatch.put(INDEXED_UP_TO, longBytes(global - 1));
-        data.write(dataBatch, dataWrite); // the new values first: on open they are indexed again
-        index.write(indexBatch, dataWrite);
+        // Synced whatever sluice.log.fsync says: the new values must be on disk before an index
+        // that points at them, or a power loss could leave an old, acknowledged batch unreachable.
+        // Compaction is rare, so the cost is small.
+        data.write(dataBatch, SYNCED); // the new values first: on open they are indexed again
+        index.write(indexBatch, SYNCED);
         data.write(oldData, dataWrite); // a crash before this leaves the old values unreachable
         nextGlobalSeq = global;
       }

@@ -1,8 +1,6 @@
 package dev.sluice.persistence.partition;
 
 import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -26,26 +24,99 @@ import org.apache.kafka.common.utils.CloseableIterator;
 public final class LogCompactor {
   private LogCompactor() {}
 
-  /** The newest offset of each key seen, up to {@code maxKeys} keys. */
+  /**
+   * The newest offset of each key seen, up to {@code maxKeys} keys: an open-addressing table of
+   * the keys' MD5 digests (as Kafka's cleaner keeps its offset map), 24 bytes a slot, grown as
+   * keys come, so a large key costs no more than a small one.
+   */
   public static final class KeyIndex {
-    private final Map<ByteBuffer, Long> latest = new HashMap<>();
     private final int maxKeys;
+    private final java.security.MessageDigest md5;
+    private long[] hi = new long[1024];
+    private long[] lo = new long[1024];
+    private long[] offsets = filled(1024);
+    private int size;
 
     public KeyIndex(int maxKeys) {
       this.maxKeys = maxKeys;
+      try {
+        md5 = java.security.MessageDigest.getInstance("MD5");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("MD5 is part of every JDK", e);
+      }
     }
 
     public int size() {
-      return latest.size();
+      return size;
     }
 
     /** Whether a batch with {@code records} more keys might not fit. */
     public boolean full(int records) {
-      return latest.size() + records > maxKeys;
+      return (long) size + records > maxKeys;
     }
 
     Long latest(ByteBuffer key) {
-      return latest.get(key);
+      digest(key);
+      int slot = find(digestHi, digestLo);
+      return offsets[slot] < 0 ? null : offsets[slot];
+    }
+
+    void put(ByteBuffer key, long offset) {
+      digest(key);
+      int slot = find(digestHi, digestLo);
+      if (offsets[slot] < 0) {
+        hi[slot] = digestHi;
+        lo[slot] = digestLo;
+        offsets[slot] = offset;
+        if (++size * 4L > offsets.length * 3L) {
+          grow();
+        }
+      } else if (offset > offsets[slot]) {
+        offsets[slot] = offset;
+      }
+    }
+
+    private long digestHi;
+    private long digestLo;
+
+    private void digest(ByteBuffer key) {
+      md5.update(key.duplicate());
+      ByteBuffer d = ByteBuffer.wrap(md5.digest());
+      digestHi = d.getLong();
+      digestLo = d.getLong();
+    }
+
+    /** The slot holding the digest, or the empty slot where it would go. */
+    private int find(long h, long l) {
+      int mask = offsets.length - 1;
+      int slot = (int) (h ^ (h >>> 32)) & mask;
+      while (offsets[slot] >= 0 && (hi[slot] != h || lo[slot] != l)) {
+        slot = (slot + 1) & mask;
+      }
+      return slot;
+    }
+
+    private void grow() {
+      long[] oldHi = hi;
+      long[] oldLo = lo;
+      long[] oldOffsets = offsets;
+      hi = new long[oldOffsets.length * 2];
+      lo = new long[oldOffsets.length * 2];
+      offsets = filled(oldOffsets.length * 2);
+      for (int i = 0; i < oldOffsets.length; i++) {
+        if (oldOffsets[i] >= 0) {
+          int slot = find(oldHi[i], oldLo[i]);
+          hi[slot] = oldHi[i];
+          lo[slot] = oldLo[i];
+          offsets[slot] = oldOffsets[i];
+        }
+      }
+    }
+
+    private static long[] filled(int n) {
+      long[] a = new long[n];
+      java.util.Arrays.fill(a, -1L);
+      return a;
     }
   }
 
@@ -56,7 +127,7 @@ public final class LogCompactor {
         while (it.hasNext()) {
           Record r = it.next();
           if (r.hasKey()) {
-            keys.latest.merge(copy(r.key()), r.offset(), Math::max);
+            keys.put(r.key(), r.offset());
           }
         }
       }
@@ -124,9 +195,4 @@ public final class LogCompactor {
     return Long.MAX_VALUE;
   }
 
-  private static ByteBuffer copy(ByteBuffer key) {
-    ByteBuffer c = ByteBuffer.allocate(key.remaining());
-    c.put(key.duplicate()).flip();
-    return c;
-  }
 }

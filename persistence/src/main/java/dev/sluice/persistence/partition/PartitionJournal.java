@@ -72,33 +72,46 @@ public final class PartitionJournal {
   }
 
   /**
-   * What one compaction did: the offsets it covered and what it rewrote; {@code deleteHorizon}:
-   * the earliest time a tombstone it kept may go ({@link Long#MAX_VALUE}: none kept).
+   * What one compaction did: the offsets it covered and what it rewrote; {@code lastSequenceNr}:
+   * the last journal entry it covered (the next compaction's keys start after it);
+   * {@code deleteHorizon}: the earliest time a tombstone it kept may go ({@link Long#MAX_VALUE}:
+   * none kept).
    */
   public record Compaction(
-      long fromOffset, long endOffset, int batchesRead, int batchesRewritten, long bytesBefore, long bytesAfter,
-      long recordsBefore, long recordsAfter, int keys, long deleteHorizon) {}
+      long fromOffset, long endOffset, long lastSequenceNr, int batchesRead, int batchesRewritten, long bytesBefore,
+      long bytesAfter, long recordsBefore, long recordsAfter, int keys, long deleteHorizon) {}
+
+  /** Compactions run one at a time per JVM (a node), beside the reads of the blocking dispatcher. */
+  private static final java.util.concurrent.ExecutorService COMPACTIONS =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "sluice-compaction");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** Rewritten entries handed to the journal's writer at a time, so appends are not held up long. */
+  private static final int REPLACE_BYTES = 1 << 20;
 
   /**
-   * Compacts the batches stored under sequence numbers {@code from..to} ({@link LogCompactor}):
-   * reads them twice, {@code chunkBytes} at a time, first for the newest offset of each key and
-   * then to rewrite the batches that lose records ({@link LevelDbLog#replace}). At most
-   * {@code maxKeys} distinct keys are held: when more would be needed it stops at the batch before
-   * which they fit (as Kafka's cleaner does with its offset map), and the next compaction goes on
-   * from there.
+   * Compacts the batches stored under sequence numbers {@code from..to} ({@link LogCompactor}),
+   * as Kafka's cleaner does: the newest offset of each key is collected from the entries written
+   * since the last compaction ({@code dirtyFrom..to}; what is before was compacted already), at
+   * most {@code maxKeys} keys, stopping at the batch where more would be needed (the next
+   * compaction goes on from there); then every batch from {@code from} up to where the keys were
+   * collected is rewritten without the records those keys supersede and without tombstones past
+   * their horizon ({@link LevelDbLog#replace}). Reads {@code chunkBytes} at a time.
    */
   public CompletionStage<Compaction> compact(
-      String persistenceId, long from, long to, long now, long deleteRetentionMs, int maxKeys, int chunkBytes) {
+      String persistenceId, long from, long dirtyFrom, long to, long now, long deleteRetentionMs, int maxKeys, int chunkBytes) {
     return CompletableFuture.supplyAsync(
         () -> {
           LevelDbLog log = log();
           LogCompactor.KeyIndex keys = new LogCompactor.KeyIndex(maxKeys);
-          long lastSeq = from - 1;
-          long firstOffset = -1;
-          long endOffset = -1;
+          long lastSeq = Math.max(from, dirtyFrom) - 1;
           boolean stop = false;
-          // pass 1: the newest offset of each key, up to the batch where the keys no longer fit
-          for (long seq = from; seq <= to && !stop; ) {
+          // pass 1: the newest offset of each key written since the last compaction
+          for (long seq = Math.max(from, dirtyFrom); seq <= to && !stop; ) {
             List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, to, Long.MAX_VALUE, chunkBytes);
             if (chunk.isEmpty()) {
               break;
@@ -106,22 +119,19 @@ public final class PartitionJournal {
             for (LevelDbLog.StoredEntry e : chunk) {
               seq = e.sequenceNr() + 1;
               ByteBuffer batch = batchOf(e);
-              if (batch == null) {
-                continue;
+              if (batch != null) {
+                if (keys.size() > 0 && keys.full(LogCompactor.recordCount(batch))) {
+                  stop = true;
+                  break;
+                }
+                LogCompactor.record(batch, keys);
               }
-              if (endOffset >= 0 && keys.full(LogCompactor.recordCount(batch))) {
-                stop = true;
-                break;
-              }
-              LogCompactor.record(batch, keys);
-              if (firstOffset < 0) {
-                firstOffset = RecordBatches.baseOffset(batch);
-              }
-              endOffset = RecordBatches.nextOffsetAfter(batch);
               lastSeq = e.sequenceNr();
             }
           }
-          // pass 2: rewrite what loses records
+          // pass 2: rewrite what loses records, from the log start to where the keys were taken
+          long firstOffset = -1;
+          long endOffset = -1;
           int read = 0;
           int rewritten = 0;
           long bytesBefore = 0;
@@ -129,12 +139,13 @@ public final class PartitionJournal {
           long recordsBefore = 0;
           long recordsAfter = 0;
           long horizon = Long.MAX_VALUE;
+          List<LevelDbLog.StoredEntry> replaced = new ArrayList<>();
+          long replacedBytes = 0;
           for (long seq = from; seq <= lastSeq; ) {
             List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, lastSeq, Long.MAX_VALUE, chunkBytes);
             if (chunk.isEmpty()) {
               break;
             }
-            List<LevelDbLog.StoredEntry> replaced = new ArrayList<>();
             for (LevelDbLog.StoredEntry e : chunk) {
               seq = e.sequenceNr() + 1;
               ByteBuffer batch = batchOf(e);
@@ -142,6 +153,10 @@ public final class PartitionJournal {
                 continue;
               }
               read++;
+              if (firstOffset < 0) {
+                firstOffset = RecordBatches.baseOffset(batch);
+              }
+              endOffset = RecordBatches.nextOffsetAfter(batch);
               int records = LogCompactor.recordCount(batch);
               bytesBefore += batch.remaining();
               recordsBefore += records;
@@ -156,15 +171,21 @@ public final class PartitionJournal {
               bytesAfter += compacted.length;
               recordsAfter += LogCompactor.recordCount(ByteBuffer.wrap(compacted));
               replaced.add(new LevelDbLog.StoredEntry(e.sequenceNr(), withBatch(e.value(), compacted)));
-            }
-            if (!replaced.isEmpty()) {
-              rewritten += log.replace(persistenceId, replaced).join().intValue();
+              replacedBytes += compacted.length;
+              if (replacedBytes >= REPLACE_BYTES) {
+                rewritten += log.replace(persistenceId, replaced).join().intValue();
+                replaced.clear();
+                replacedBytes = 0;
+              }
             }
           }
+          if (!replaced.isEmpty()) {
+            rewritten += log.replace(persistenceId, replaced).join().intValue();
+          }
           return new Compaction(
-              firstOffset, endOffset, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size(), horizon);
+              firstOffset, endOffset, lastSeq, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size(), horizon);
         },
-        blocking);
+        COMPACTIONS);
   }
 
   /** The record batch of a stored {@link BatchAppended} entry (a view), null for other events. */

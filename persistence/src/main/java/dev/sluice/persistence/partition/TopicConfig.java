@@ -18,7 +18,8 @@ import java.util.TreeMap;
  *       (keep the newest record of each key; no retention) or both. Compaction also reads
  *       {@code delete.retention.ms} (how long a tombstone stays once compaction saw it; default
  *       1 day) and {@code min.cleanable.dirty.ratio} (the share of the log written since the
- *       last compaction that starts the next one; default 0.5).</li>
+ *       last compaction that starts the next one; default 0.5) and {@code min.compaction.lag.ms}
+ *       (batches with newer records are not compacted yet; default 0).</li>
  * </ul>
  * Other Kafka topic settings that have no effect in Sluice are accepted and reported back
  * unchanged in {@code unenforced}, so tools that set them keep working; unknown names are
@@ -41,6 +42,7 @@ public record TopicConfig(
 
   public static final String DELETE_RETENTION_MS = "delete.retention.ms";
   public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+  public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
 
   public static final long DEFAULT_RETENTION_MS = 7L * 24 * 3600 * 1000;
   public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
@@ -52,7 +54,7 @@ public record TopicConfig(
       Set.of(
           "compression.type", "file.delete.delay.ms", "flush.messages", "flush.ms",
           "index.interval.bytes", "local.retention.bytes", "local.retention.ms", "max.compaction.lag.ms",
-          "message.timestamp.after.max.ms", "message.timestamp.before.max.ms", "min.compaction.lag.ms", "min.insync.replicas", "preallocate", "segment.bytes", "segment.index.bytes",
+          "message.timestamp.after.max.ms", "message.timestamp.before.max.ms", "min.insync.replicas", "preallocate", "segment.bytes", "segment.index.bytes",
           "segment.jitter.ms", "segment.ms", "unclean.leader.election.enable", "message.downconversion.enable");
 
   /** Thrown for a setting that is unknown or has an invalid value; the message says which. */
@@ -81,16 +83,8 @@ public record TopicConfig(
     unenforced = unenforced == null ? Map.of() : Map.copyOf(unenforced);
     cleanupPolicy = cleanupPolicy == null ? "delete" : cleanupPolicy; // configs stored before compaction existed
     policies(cleanupPolicy);
-    parseLong(DELETE_RETENTION_MS, unenforced.getOrDefault(DELETE_RETENTION_MS, "0"), 0);
-    String ratio = unenforced.getOrDefault(MIN_CLEANABLE_DIRTY_RATIO, "0.5");
-    try {
-      double r = Double.parseDouble(ratio.trim());
-      if (!(r >= 0 && r <= 1)) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
-      throw new InvalidConfigException(MIN_CLEANABLE_DIRTY_RATIO + " must be a number from 0 to 1, got '" + ratio + "'");
-    }
+    // delete.retention.ms and min.cleanable.dirty.ratio are checked by with(), not here: before
+    // Sluice compacted they were stored unchecked, and a stored config must always read back
   }
 
   /** A config with the delete cleanup policy. */
@@ -112,12 +106,43 @@ public record TopicConfig(
     return policies(cleanupPolicy).contains("delete");
   }
 
+  /** {@code delete.retention.ms}; the default for a value stored before it was checked that is not valid. */
   public long deleteRetentionMs() {
-    return parseLong(DELETE_RETENTION_MS, unenforced.getOrDefault(DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS)), 0);
+    try {
+      return parseLong(DELETE_RETENTION_MS, unenforced.getOrDefault(DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS)), 0);
+    } catch (InvalidConfigException e) {
+      return DEFAULT_DELETE_RETENTION_MS;
+    }
   }
 
+  /** {@code min.compaction.lag.ms}: records newer than this are not compacted yet (default 0). */
+  public long minCompactionLagMs() {
+    try {
+      return parseLong(MIN_COMPACTION_LAG_MS, unenforced.getOrDefault(MIN_COMPACTION_LAG_MS, "0"), 0);
+    } catch (InvalidConfigException e) {
+      return 0;
+    }
+  }
+
+  /** {@code min.cleanable.dirty.ratio}; the default for a value stored before it was checked that is not valid. */
   public double minCleanableDirtyRatio() {
-    return Double.parseDouble(unenforced.getOrDefault(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO)).trim());
+    try {
+      return parseRatio(unenforced.getOrDefault(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO)));
+    } catch (InvalidConfigException e) {
+      return DEFAULT_MIN_CLEANABLE_DIRTY_RATIO;
+    }
+  }
+
+  private static double parseRatio(String value) {
+    try {
+      double r = Double.parseDouble(value.trim());
+      if (r >= 0 && r <= 1) {
+        return r;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new InvalidConfigException(MIN_CLEANABLE_DIRTY_RATIO + " must be a number from 0 to 1, got '" + value + "'");
   }
 
   private static java.util.List<String> policies(String value) {
@@ -167,8 +192,15 @@ public record TopicConfig(
             other.put(key, value.trim());
           }
         }
+        case MIN_COMPACTION_LAG_MS -> {
+          if (parseLong(key, value, 0) == 0) {
+            other.remove(key);
+          } else {
+            other.put(key, value.trim());
+          }
+        }
         case MIN_CLEANABLE_DIRTY_RATIO -> {
-          if (value.trim().equals(Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO))) {
+          if (parseRatio(value) == DEFAULT_MIN_CLEANABLE_DIRTY_RATIO) {
             other.remove(key);
           } else {
             other.put(key, value.trim());
@@ -195,6 +227,7 @@ public record TopicConfig(
     out.put(CLEANUP_POLICY, cleanupPolicy);
     out.putIfAbsent(DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS));
     out.putIfAbsent(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO));
+    out.putIfAbsent(MIN_COMPACTION_LAG_MS, "0");
     return out;
   }
 

@@ -275,6 +275,40 @@ class LevelDbLogTest {
   }
 
   @Test
+  void aReadDuringReplacesSeesEveryEntryOnceWithTheOldOrTheNewValue() throws Exception {
+    LevelDbLog log = open();
+    writeRange(log, "p", 1, 50);
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<String> problem = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              while (!done.get() && problem.get() == null) {
+                List<LevelDbLog.StoredEntry> all = log.read("p", 0, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+                if (!sequenceNrs(all).equals(range(1, 50))) {
+                  problem.set("a read saw " + sequenceNrs(all));
+                }
+              }
+            });
+    reader.start();
+    try {
+      // each round gives every entry a new value: old values go while the reader reads
+      for (int round = 0; round < 200 && problem.get() == null; round++) {
+        List<LevelDbLog.StoredEntry> next = new ArrayList<>();
+        for (long seq = 1; seq <= 50; seq++) {
+          next.add(new LevelDbLog.StoredEntry(seq, ("round " + round + " #" + seq).getBytes(UTF_8)));
+        }
+        assertEquals(50, await(log.replace("p", next), "replace"));
+      }
+    } finally {
+      done.set(true);
+      reader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    }
+    assertEquals(null, problem.get());
+    assertArrayEquals("round 199 #7".getBytes(UTF_8), log.read("p", 7, 7, 1, Long.MAX_VALUE).get(0).value());
+  }
+
+  @Test
   void highestSequenceNrIsZeroForUnknownIdsAndSurvivesDeletionAndReopen() throws Exception {
     Path dir = tempDir.resolve("journal");
     LevelDbLog log = open(dir, FsyncPolicy.NEVER);

@@ -139,6 +139,13 @@ class TopicConfigTest {
     assertEquals("delete", both.with(Map.of("cleanup.policy", "delete")).cleanupPolicy());
     assertEquals(defaults, new TopicConfig(defaults.retentionMs(), -1, defaults.maxMessageBytes(), "CreateTime", Map.of(), null),
         "a config stored before compaction existed reads as delete");
+    assertEquals(60_000, defaults.with(Map.of("min.compaction.lag.ms", "60000")).minCompactionLagMs());
+    assertEquals(0, defaults.minCompactionLagMs());
+
+    // before Sluice compacted, these were stored unchecked: a stored bad value reads back as the default
+    TopicConfig stored = new TopicConfig(1, -1, 100, "CreateTime", Map.of("min.cleanable.dirty.ratio", "abc", "delete.retention.ms", "-5"), null);
+    assertEquals(0.5, stored.minCleanableDirtyRatio());
+    assertEquals(24L * 3600 * 1000, stored.deleteRetentionMs());
   }
 
   @Test
@@ -225,7 +232,8 @@ class TopicConfigTest {
             "message.timestamp.type", "CreateTime",
             "cleanup.policy", "delete",
             "delete.retention.ms", "86400000",
-            "min.cleanable.dirty.ratio", "0.5"),
+            "min.cleanable.dirty.ratio", "0.5",
+            "min.compaction.lag.ms", "0"),
         TopicConfig.defaults().asKafkaConfigs(),
         "asKafkaConfigs of the defaults");
 
@@ -241,6 +249,7 @@ class TopicConfigTest {
     expected.put("min.insync.replicas", "2");
     expected.put("delete.retention.ms", "86400000");
     expected.put("min.cleanable.dirty.ratio", "0.5");
+    expected.put("min.compaction.lag.ms", "0");
     assertEquals(expected, c.asKafkaConfigs(), "asKafkaConfigs with an unenforced setting");
   }
 
