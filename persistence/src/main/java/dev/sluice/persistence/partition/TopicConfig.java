@@ -98,12 +98,12 @@ public record TopicConfig(
 
   /** Whether the log is compacted ({@code cleanup.policy} has {@code compact}). */
   public boolean compact() {
-    return policies(cleanupPolicy).contains("compact");
+    return cleanupPolicy.contains("compact"); // checked in the constructor: a list of delete and compact
   }
 
   /** Whether retention deletes old batches ({@code cleanup.policy} has {@code delete}). */
   public boolean delete() {
-    return policies(cleanupPolicy).contains("delete");
+    return cleanupPolicy.contains("delete");
   }
 
   /** {@code delete.retention.ms}; the default for a value stored before it was checked that is not valid. */
