@@ -3,6 +3,7 @@ package dev.sluice.dsl.javadsl;
 import dev.sluice.actors.partition.PartitionEntity;
 import dev.sluice.actors.partition.PartitionError;
 import dev.sluice.persistence.batch.LogRecord;
+import dev.sluice.persistence.batch.RecordBatches;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -150,7 +151,12 @@ public final class Consumer {
       records.add(new ConsumerRecord(tp.topic(), tp.partition(), r));
     }
     fetched.addAndGet(records.size());
-    long nextOffset = records.isEmpty() ? offset : records.get(records.size() - 1).offset() + 1;
+    // after the returned batches, not after their last record: a compacted batch may hold no
+    // record at its last offsets (or none at all), and the next fetch must not get it again
+    long nextOffset = offset;
+    if (!result.batches().isEmpty()) {
+      nextOffset = Math.max(offset, RecordBatches.nextOffsetAfter(result.batches().get(result.batches().size() - 1)));
+    }
     return Optional.of(Pair.create(Optional.of(new Position(nextOffset)), records));
   }
 
