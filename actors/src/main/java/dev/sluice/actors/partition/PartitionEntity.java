@@ -6,7 +6,6 @@ import dev.sluice.persistence.batch.RecordBatches;
 import dev.sluice.persistence.batch.LogRecord;
 import dev.sluice.persistence.partition.BatchAppended;
 import dev.sluice.persistence.partition.BatchIndex;
-import dev.sluice.persistence.partition.BatchesEmptied;
 import dev.sluice.persistence.partition.BatchRef;
 import dev.sluice.persistence.partition.ConfigChanged;
 import dev.sluice.persistence.partition.LogTruncated;
@@ -414,7 +413,7 @@ public final class PartitionEntity
   @Override
   public boolean shouldSnapshot(PartitionState state, PartitionEvent event, long sequenceNr) {
     // A snapshot after these events lets the released journal prefix be deleted.
-    return event instanceof LogTruncated || event instanceof PartitionDeleted || event instanceof BatchesEmptied;
+    return event instanceof LogTruncated || event instanceof PartitionDeleted;
   }
 
   @Override
@@ -754,10 +753,6 @@ public final class PartitionEntity
         ahead != null
             ? ahead.thenApply(batches -> upTo(batches, fetch.maxBytes()))
             : readJournal(state, fetch.offset(), fetch.maxBytes());
-    // the first batch the read should start with: the one holding the offset, or the next one
-    // after a gap that compaction left
-    int first = state.index().indexOf(fetch.offset());
-    long expectedBase = first < 0 ? fetch.offset() : state.index().get(first).baseOffset();
     ActorRef<Command> self = ctx.getSelf();
     int readAheadBytes = (int) Math.min(settings.readAheadBytes(), fetch.maxBytes());
     read.whenComplete(
@@ -765,7 +760,7 @@ public final class PartitionEntity
               if (err != null) {
                 ctx.getSystem().log().warn("Reading {} from offset {} failed", persistenceId, fetch.offset(), err);
                 fetch.replyTo().tell(new FetchResult(PartitionError.KAFKA_STORAGE_ERROR, err.toString(), hw, start, List.of()));
-              } else if (batches.isEmpty() || RecordBatches.baseOffset(batches.get(0)) > expectedBase) {
+              } else if (batches.isEmpty() || RecordBatches.baseOffset(batches.get(0)) > fetch.offset()) {
                 // retention removed it between the check and the read
                 fetch.replyTo().tell(new FetchResult(PartitionError.OFFSET_OUT_OF_RANGE, "offset " + fetch.offset() + " was deleted by retention", hw, start, List.of()));
               } else {
@@ -1018,8 +1013,7 @@ public final class PartitionEntity
     // lost were superseded); readers get the compacted batches from now on
     recent.clear();
     readAheads.clear();
-    int after = c.endOffset() > 0 ? state.index().indexOf(c.endOffset()) : -1;
-    int last = c.endOffset() <= 0 ? -1 : after < 0 ? state.index().size() - 1 : after - 1;
+    int last = c.endOffset() > 0 ? state.index().indexOf(c.endOffset() - 1) : -1;
     if (last >= 0) {
       compactedUpToPosition = state.index().get(last).endPosition();
       compactedBytes = c.bytesAfter();
@@ -1032,31 +1026,10 @@ public final class PartitionEntity
           persistenceId, c.fromOffset(), c.endOffset() - 1, c.batchesRewritten(), c.batchesRead(), c.recordsBefore(),
           c.recordsAfter(), c.bytesBefore(), c.bytesAfter(), c.keys());
     }
-    CompactionResult result =
-        new CompactionResult(
-            PartitionError.NONE, null, c.fromOffset(), c.endOffset(), c.batchesRewritten(), c.bytesBefore(), c.bytesAfter(),
-            c.recordsBefore(), c.recordsAfter());
-    // the index forgets the batches left without a record (not the last: it carries the high
-    // watermark), in events of at most 10,000, so it holds the live batches only
-    List<PartitionEvent> forget = new ArrayList<>();
-    List<Long> chunk = new ArrayList<>();
-    for (long base : c.emptied()) {
-      if (!state.fenced() && base != state.index().last().baseOffset() && state.index().holds(base)) {
-        chunk.add(base);
-        if (chunk.size() == 10_000) {
-          forget.add(new BatchesEmptied(chunk));
-          chunk = new ArrayList<>();
-        }
-      }
-    }
-    if (!chunk.isEmpty()) {
-      forget.add(new BatchesEmptied(chunk));
-    }
-    if (forget.isEmpty()) {
-      finishCompaction(result);
-      return Effect().noReply();
-    }
-    return Effect().persist(forget).thenRun(s -> finishCompaction(result)).thenNoReply();
+    finishCompaction(new CompactionResult(
+        PartitionError.NONE, null, c.fromOffset(), c.endOffset(), c.batchesRewritten(), c.bytesBefore(), c.bytesAfter(),
+        c.recordsBefore(), c.recordsAfter()));
+    return Effect().noReply();
   }
 
   private void finishCompaction(CompactionResult result) {

@@ -4,7 +4,6 @@ import dev.sluice.persistence.partition.BatchAppended;
 import dev.sluice.persistence.partition.BatchIndex;
 import dev.sluice.persistence.partition.BatchRef;
 import dev.sluice.persistence.partition.ConfigChanged;
-import dev.sluice.persistence.partition.BatchesEmptied;
 import dev.sluice.persistence.partition.LogTruncated;
 import dev.sluice.persistence.partition.PartitionCreated;
 import dev.sluice.persistence.partition.PartitionDeleted;
@@ -94,8 +93,6 @@ public record PartitionState(
           releasedSequenceNr, producers, fence);
     } else if (event instanceof LogTruncated t) {
       return truncated(t.newLogStartOffset(), seq);
-    } else if (event instanceof BatchesEmptied e) {
-      return emptied(new java.util.HashSet<>(e.baseOffsets()), seq);
     } else if (event instanceof PartitionDeleted) {
       return new PartitionState(
           false, topic, partition, null, TopicConfig.defaults(), seq, nextOffset, nextOffset, endPosition,
@@ -133,23 +130,6 @@ public record PartitionState(
     return new PartitionState(
         exists, topic, partition, topicId, config, seq, logStartOffset, ref.nextOffset(), ref.endPosition(),
         index.append(ref), releasedSequenceNr, nextProducers, fence);
-  }
-
-  /**
-   * The index without batches compaction emptied (never the last: it carries the high
-   * watermark); the journal entries before the first batch left are released.
-   */
-  private PartitionState emptied(java.util.Set<Long> baseOffsets, long seq) {
-    if (!index.isEmpty()) {
-      baseOffsets.remove(index.last().baseOffset());
-    }
-    BatchIndex kept = index.without(baseOffsets);
-    long released = releasedSequenceNr;
-    if (kept != index && !kept.isEmpty()) {
-      released = Math.max(released, kept.first().sequenceNr() - 1);
-    }
-    return new PartitionState(
-        exists, topic, partition, topicId, config, seq, logStartOffset, nextOffset, endPosition, kept, released, producers, fence);
   }
 
   private PartitionState truncated(long newStart, long seq) {

@@ -219,41 +219,6 @@ class PartitionCompactionTest {
   }
 
   @Test
-  void batchesLeftWithoutARecordLeaveTheIndexAndTheJournalPrefixGoes() throws Exception {
-    start();
-    node.create("sparse", 0, COMPACT);
-    for (int i = 0; i < 10; i++) {
-      node.append("sparse", 0, List.of(rec("k", "v" + i))); // offsets 0..9, a batch each
-    }
-    node.append("sparse", 0, List.of(rec("stable", "s"))); // offset 10
-    for (int i = 10; i < 20; i++) {
-      node.append("sparse", 0, List.of(rec("k", "v" + i))); // offsets 11..20
-    }
-    assertEquals(21, node.describe("sparse", 0).batchCount());
-    long before = node.journalEntries("sparse", 0); // the creation and 21 batches
-
-    assertEquals(PartitionError.NONE, compact("sparse").error());
-    PartitionEntity.PartitionInfo info = node.describe("sparse", 0);
-    assertEquals(2, info.batchCount(), "the index keeps the two batches with a record");
-    assertEquals(0, info.logStartOffset(), "the log start does not move");
-    assertEquals(21, info.highWatermark());
-    assertEquals(List.of("10:stable=s", "20:k=v19"), log("sparse"));
-    PartitionEntity.FetchResult inGap = node.fetch("sparse", 0, 3, 1 << 20);
-    assertEquals(PartitionError.NONE, inGap.error(), inGap.message());
-    assertEquals(10, dev.sluice.persistence.batch.RecordBatches.baseOffset(inGap.batches().get(0)), "a fetch in a gap gets the next batch");
-    assertEquals(0, node.listOffsets("sparse", 0, PartitionEntity.EARLIEST).offset(), "earliest is still 0");
-    // the entries before the first batch left (creation, offsets 0..9) go once a snapshot covers it
-    node.awaitJournalEntriesAtMost("sparse", 0, before - 11 + 1);
-
-    node.close();
-    node = null;
-    start();
-    assertEquals(2, node.describe("sparse", 0).batchCount(), "after a restart too");
-    assertEquals(List.of("10:stable=s", "20:k=v19"), log("sparse"));
-    assertEquals(21, node.append("sparse", 0, List.of(rec("k", "v20"))).baseOffset());
-  }
-
-  @Test
   void compactsByItselfOnceEnoughOfTheLogIsNew() throws Exception {
     start("sluice.partition.compaction-check-interval = 100 ms\n");
     // one-record batches shrink little (an emptied batch keeps its header), so a low ratio

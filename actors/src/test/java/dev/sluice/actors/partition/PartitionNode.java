@@ -63,24 +63,6 @@ final class PartitionNode implements AutoCloseable {
     return probe.expectMessageClass(PartitionEntity.PartitionInfo.class, TIMEOUT);
   }
 
-  /** Entries the journal holds for partition {@code p} of {@code topic}. */
-  long journalEntries(String topic, int p) {
-    dev.sluice.persistence.partition.PartitionJournal journal =
-        new dev.sluice.persistence.partition.PartitionJournal(
-            org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(kit.system()), "sluice.persistence.journal", Runnable::run);
-    return journal.countEntries(PartitionEntity.ENTITY_TYPE_KEY.name() + "|" + PartitionEntity.entityId(topic, p));
-  }
-
-  /** Waits (bounded) until the journal holds at most {@code max} entries for the partition. */
-  void awaitJournalEntriesAtMost(String topic, int p, long max) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    long n;
-    while ((n = journalEntries(topic, p)) > max && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    org.junit.jupiter.api.Assertions.assertTrue(n <= max, "journal still holds " + n + " entries, expected at most " + max);
-  }
-
   <T> TestProbe<T> probe() {
     return kit.createTestProbe();
   }

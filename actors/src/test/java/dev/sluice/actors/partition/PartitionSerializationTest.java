@@ -8,7 +8,6 @@ import dev.sluice.persistence.batch.LogRecord;
 import dev.sluice.persistence.batch.RecordBatches;
 import dev.sluice.persistence.partition.BatchAppended;
 import dev.sluice.persistence.partition.ConfigChanged;
-import dev.sluice.persistence.partition.BatchesEmptied;
 import dev.sluice.persistence.partition.LogTruncated;
 import dev.sluice.persistence.partition.PartitionCreated;
 import dev.sluice.persistence.partition.PartitionDeleted;
@@ -110,8 +109,7 @@ class PartitionSerializationTest {
     assertEquals(7301, serialization.findSerializerFor(new BatchAppended(5, batch)).identifier(), "batches are binary");
     ser.verifySerialization(new BatchAppended(5, batch), true);
     Object[] small = {
-      new PartitionCreated("t", 0, "id", CONFIG), new ConfigChanged(CONFIG), new LogTruncated(7, "r"), new PartitionDeleted("d"),
-      new BatchesEmptied(List.of(3L, 9L))
+      new PartitionCreated("t", 0, "id", CONFIG), new ConfigChanged(CONFIG), new LogTruncated(7, "r"), new PartitionDeleted("d")
     };
     for (Object e : small) {
       Serializer s = serialization.findSerializerFor(e);
@@ -125,8 +123,6 @@ class PartitionSerializationTest {
       state = state.apply(new BatchAppended(i, b));
     }
     state = state.apply(new LogTruncated(10, "r"));
-    state = state.apply(new BatchesEmptied(List.of(state.index().get(5).baseOffset(), state.index().get(9).baseOffset())));
-    assertEquals(state.index().size(), 300 - 10 - 2, "two batches forgotten: the snapshot has a gap in its index");
     assertEquals(7302, serialization.findSerializerFor(state).identifier());
     PartitionState back = (PartitionState) ser.verifySerialization(state, false);
     assertEquals(state, back, "snapshot state round trip (index of " + state.index().size() + " batches)");

@@ -199,12 +199,9 @@ public final class BatchIndex {
     return size == 0 ? 0 : last().endPosition() - first().position();
   }
 
-  /**
-   * A new index with {@code ref} appended; it must come after the last entry (directly after it,
-   * unless batches that compaction emptied were dropped in between).
-   */
+  /** A new index with {@code ref} appended; it must follow the last entry. */
   public BatchIndex append(BatchRef ref) {
-    if (size > 0 && ref.baseOffset() < last().nextOffset()) {
+    if (size > 0 && ref.baseOffset() != last().nextOffset()) {
       throw new IllegalArgumentException(
           "batch at offset " + ref.baseOffset() + " does not follow the last batch ending at " + last().lastOffset());
     }
@@ -223,27 +220,6 @@ public final class BatchIndex {
     return new BatchIndex(newChunks, head, size + 1);
   }
 
-  /** A new index without the batches at these base offsets (those it does not hold are ignored). */
-  public BatchIndex without(java.util.Set<Long> baseOffsets) {
-    if (baseOffsets.isEmpty()) {
-      return this;
-    }
-    List<BatchRef> kept = new ArrayList<>(size);
-    for (int i = 0; i < size; i++) {
-      BatchRef r = get(i);
-      if (!baseOffsets.contains(r.baseOffset())) {
-        kept.add(r);
-      }
-    }
-    return kept.size() == size ? this : of(kept);
-  }
-
-  /** Whether the index holds a batch at this base offset. */
-  public boolean holds(long baseOffset) {
-    int i = indexOf(baseOffset);
-    return i >= 0 && get(i).baseOffset() == baseOffset;
-  }
-
   /** A new index without its first {@code n} entries. */
   public BatchIndex dropFirst(int n) {
     if (n <= 0) {
@@ -259,8 +235,8 @@ public final class BatchIndex {
 
   /**
    * Position of the batch containing {@code offset}, or of the first batch after it when the
-   * offset falls in a gap (batches that compaction emptied and the index dropped); -1 if
-   * {@code offset} is past the last batch.
+   * offset falls in a gap (there are none today: offsets are dense); -1 if {@code offset} is past
+   * the last batch.
    */
   public int indexOf(long offset) {
     int lo = 0;

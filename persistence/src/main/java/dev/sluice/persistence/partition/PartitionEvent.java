@@ -5,4 +5,4 @@ package dev.sluice.persistence.partition;
  * other events are small and rare (lifecycle, configuration, retention).
  */
 public sealed interface PartitionEvent
-    permits BatchAppended, PartitionCreated, ConfigChanged, LogTruncated, PartitionDeleted, PartitionFenced, BatchesEmptied {}
+    permits BatchAppended, PartitionCreated, ConfigChanged, LogTruncated, PartitionDeleted, PartitionFenced {}

@@ -75,11 +75,11 @@ public final class PartitionJournal {
    * What one compaction did: the offsets it covered and what it rewrote; {@code lastSequenceNr}:
    * the last journal entry it covered (the next compaction's keys start after it);
    * {@code deleteHorizon}: the earliest time a tombstone it kept may go ({@link Long#MAX_VALUE}:
-   * none kept); {@code emptied}: base offsets of the batches it covered that hold no record.
+   * none kept).
    */
   public record Compaction(
       long fromOffset, long endOffset, long lastSequenceNr, int batchesRead, int batchesRewritten, long bytesBefore,
-      long bytesAfter, long recordsBefore, long recordsAfter, int keys, long deleteHorizon, long[] emptied) {}
+      long bytesAfter, long recordsBefore, long recordsAfter, int keys, long deleteHorizon) {}
 
   /** Compactions run one at a time per JVM (a node), beside the reads of the blocking dispatcher. */
   private static final java.util.concurrent.ExecutorService COMPACTIONS =
@@ -141,8 +141,6 @@ public final class PartitionJournal {
           long horizon = Long.MAX_VALUE;
           List<LevelDbLog.StoredEntry> replaced = new ArrayList<>();
           long replacedBytes = 0;
-          long[] emptied = new long[16];
-          int emptiedCount = 0;
           for (long seq = from; seq <= lastSeq; ) {
             List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, lastSeq, Long.MAX_VALUE, chunkBytes);
             if (chunk.isEmpty()) {
@@ -163,13 +161,6 @@ public final class PartitionJournal {
               bytesBefore += batch.remaining();
               recordsBefore += records;
               byte[] compacted = LogCompactor.compact(batch, keys, now, deleteRetentionMs);
-              int after = compacted == null ? records : LogCompactor.recordCount(ByteBuffer.wrap(compacted));
-              if (after == 0) {
-                if (emptiedCount == emptied.length) {
-                  emptied = java.util.Arrays.copyOf(emptied, emptiedCount * 2);
-                }
-                emptied[emptiedCount++] = RecordBatches.baseOffset(batch);
-              }
               if (compacted == null) {
                 bytesAfter += batch.remaining();
                 recordsAfter += records;
@@ -178,7 +169,7 @@ public final class PartitionJournal {
               }
               horizon = Math.min(horizon, LogCompactor.deleteHorizon(ByteBuffer.wrap(compacted)));
               bytesAfter += compacted.length;
-              recordsAfter += after;
+              recordsAfter += LogCompactor.recordCount(ByteBuffer.wrap(compacted));
               replaced.add(new LevelDbLog.StoredEntry(e.sequenceNr(), withBatch(e.value(), compacted)));
               replacedBytes += compacted.length;
               if (replacedBytes >= REPLACE_BYTES) {
@@ -192,8 +183,7 @@ public final class PartitionJournal {
             rewritten += log.replace(persistenceId, replaced).join().intValue();
           }
           return new Compaction(
-              firstOffset, endOffset, lastSeq, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size(), horizon,
-              java.util.Arrays.copyOf(emptied, emptiedCount));
+              firstOffset, endOffset, lastSeq, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size(), horizon);
         },
         COMPACTIONS);
   }
