@@ -265,6 +265,11 @@ public final class RecordBatches {
     return ByteBuffer.wrap(batch).getInt(RECORDS_COUNT_OFFSET);
   }
 
+  /** The record count of the batch that starts at {@code batch}'s position. */
+  public static int recordCount(ByteBuffer batch) {
+    return batch.getInt(batch.position() + RECORDS_COUNT_OFFSET);
+  }
+
   /**
    * The last offset of the batch minus its base offset. For a batch as a producer sent it, its
    * record count minus one; a compacted batch keeps it while holding fewer records (or none).

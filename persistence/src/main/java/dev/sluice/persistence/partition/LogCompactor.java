@@ -134,11 +134,6 @@ public final class LogCompactor {
     }
   }
 
-  /** Records in a batch: the header's count, without decompressing. */
-  public static int recordCount(ByteBuffer batch) {
-    return batch.getInt(batch.position() + org.apache.kafka.common.record.internal.DefaultRecordBatch.RECORDS_COUNT_OFFSET);
-  }
-
   /**
    * {@code batch} without the records {@code keys} supersedes and without the tombstones past
    * their delete horizon at {@code now}; null when nothing changes.

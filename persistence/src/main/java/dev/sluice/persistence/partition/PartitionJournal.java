@@ -55,11 +55,10 @@ public final class PartitionJournal {
           // as much as the smallest batch: 3 x maxBytes of values holds every batch that fits (the
           // caller's range usually ends sooner)
           for (LevelDbLog.StoredEntry entry : log().read(persistenceId, from, to, Long.MAX_VALUE, 3L * maxBytes + 64L * 1024)) {
-            JournalEntryCodec.Decoded d = JournalEntryCodec.decode(entry.value());
-            if (d.serializerId() != BatchAppendedSerializer.IDENTIFIER) {
+            ByteBuffer batch = batchOf(entry);
+            if (batch == null) {
               continue;
             }
-            ByteBuffer batch = BatchAppendedSerializer.batchRegion(d.payload());
             if (!out.isEmpty() && total + batch.remaining() > maxBytes) {
               break;
             }
@@ -108,84 +107,91 @@ public final class PartitionJournal {
         () -> {
           LevelDbLog log = log();
           LogCompactor.KeyIndex keys = new LogCompactor.KeyIndex(maxKeys);
-          long lastSeq = Math.max(from, dirtyFrom) - 1;
-          boolean stop = false;
+          long[] lastSeq = {Math.max(from, dirtyFrom) - 1};
           // pass 1: the newest offset of each key written since the last compaction
-          for (long seq = Math.max(from, dirtyFrom); seq <= to && !stop; ) {
-            List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, to, Long.MAX_VALUE, chunkBytes);
-            if (chunk.isEmpty()) {
-              break;
-            }
-            for (LevelDbLog.StoredEntry e : chunk) {
-              seq = e.sequenceNr() + 1;
-              ByteBuffer batch = batchOf(e);
-              if (batch != null) {
-                if (keys.size() > 0 && keys.full(LogCompactor.recordCount(batch))) {
-                  stop = true;
-                  break;
-                }
-                LogCompactor.record(batch, keys);
+          forEachEntry(log, persistenceId, Math.max(from, dirtyFrom), to, chunkBytes, (e, batch) -> {
+            if (batch != null) {
+              if (keys.size() > 0 && keys.full(RecordBatches.recordCount(batch))) {
+                return false;
               }
-              lastSeq = e.sequenceNr();
+              LogCompactor.record(batch, keys);
             }
-          }
+            lastSeq[0] = e.sequenceNr();
+            return true;
+          });
           // pass 2: rewrite what loses records, from the log start to where the keys were taken
-          long firstOffset = -1;
-          long endOffset = -1;
-          int read = 0;
-          int rewritten = 0;
-          long bytesBefore = 0;
-          long bytesAfter = 0;
-          long recordsBefore = 0;
-          long recordsAfter = 0;
-          long horizon = Long.MAX_VALUE;
+          CompactionTally t = new CompactionTally();
           List<LevelDbLog.StoredEntry> replaced = new ArrayList<>();
-          long replacedBytes = 0;
-          for (long seq = from; seq <= lastSeq; ) {
-            List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, lastSeq, Long.MAX_VALUE, chunkBytes);
-            if (chunk.isEmpty()) {
-              break;
+          forEachEntry(log, persistenceId, from, lastSeq[0], chunkBytes, (e, batch) -> {
+            if (batch == null) {
+              return true;
             }
-            for (LevelDbLog.StoredEntry e : chunk) {
-              seq = e.sequenceNr() + 1;
-              ByteBuffer batch = batchOf(e);
-              if (batch == null) {
-                continue;
-              }
-              read++;
-              if (firstOffset < 0) {
-                firstOffset = RecordBatches.baseOffset(batch);
-              }
-              endOffset = RecordBatches.nextOffsetAfter(batch);
-              int records = LogCompactor.recordCount(batch);
-              bytesBefore += batch.remaining();
-              recordsBefore += records;
-              byte[] compacted = LogCompactor.compact(batch, keys, now, deleteRetentionMs);
-              if (compacted == null) {
-                bytesAfter += batch.remaining();
-                recordsAfter += records;
-                horizon = Math.min(horizon, LogCompactor.deleteHorizon(batch));
-                continue;
-              }
-              horizon = Math.min(horizon, LogCompactor.deleteHorizon(ByteBuffer.wrap(compacted)));
-              bytesAfter += compacted.length;
-              recordsAfter += LogCompactor.recordCount(ByteBuffer.wrap(compacted));
+            t.read++;
+            if (t.firstOffset < 0) {
+              t.firstOffset = RecordBatches.baseOffset(batch);
+            }
+            t.endOffset = RecordBatches.nextOffsetAfter(batch);
+            t.bytesBefore += batch.remaining();
+            t.recordsBefore += RecordBatches.recordCount(batch);
+            byte[] compacted = LogCompactor.compact(batch, keys, now, deleteRetentionMs);
+            ByteBuffer after = compacted == null ? batch : ByteBuffer.wrap(compacted);
+            t.bytesAfter += after.remaining();
+            t.recordsAfter += RecordBatches.recordCount(after);
+            t.horizon = Math.min(t.horizon, LogCompactor.deleteHorizon(after));
+            if (compacted != null) {
               replaced.add(new LevelDbLog.StoredEntry(e.sequenceNr(), withBatch(e.value(), compacted)));
-              replacedBytes += compacted.length;
-              if (replacedBytes >= REPLACE_BYTES) {
-                rewritten += log.replace(persistenceId, replaced).join().intValue();
+              t.replacedBytes += compacted.length;
+              if (t.replacedBytes >= REPLACE_BYTES) {
+                t.rewritten += log.replace(persistenceId, replaced).join().intValue();
                 replaced.clear();
-                replacedBytes = 0;
+                t.replacedBytes = 0;
               }
             }
-          }
+            return true;
+          });
           if (!replaced.isEmpty()) {
-            rewritten += log.replace(persistenceId, replaced).join().intValue();
+            t.rewritten += log.replace(persistenceId, replaced).join().intValue();
           }
           return new Compaction(
-              firstOffset, endOffset, lastSeq, read, rewritten, bytesBefore, bytesAfter, recordsBefore, recordsAfter, keys.size(), horizon);
+              t.firstOffset, t.endOffset, lastSeq[0], t.read, t.rewritten, t.bytesBefore, t.bytesAfter, t.recordsBefore,
+              t.recordsAfter, keys.size(), t.horizon);
         },
         COMPACTIONS);
+  }
+
+  /** What pass 2 of a compaction counts as it goes. */
+  private static final class CompactionTally {
+    long firstOffset = -1;
+    long endOffset = -1;
+    int read;
+    int rewritten;
+    long bytesBefore;
+    long bytesAfter;
+    long recordsBefore;
+    long recordsAfter;
+    long horizon = Long.MAX_VALUE;
+    long replacedBytes;
+  }
+
+  /**
+   * Calls {@code visit} with each entry stored under {@code from..to}, in order, and its record
+   * batch (null for other events), read {@code chunkBytes} at a time, until it returns false.
+   */
+  private static void forEachEntry(
+      LevelDbLog log, String persistenceId, long from, long to, int chunkBytes,
+      java.util.function.BiPredicate<LevelDbLog.StoredEntry, ByteBuffer> visit) {
+    for (long seq = from; seq <= to; ) {
+      List<LevelDbLog.StoredEntry> chunk = log.read(persistenceId, seq, to, Long.MAX_VALUE, chunkBytes);
+      if (chunk.isEmpty()) {
+        return;
+      }
+      for (LevelDbLog.StoredEntry e : chunk) {
+        seq = e.sequenceNr() + 1;
+        if (!visit.test(e, batchOf(e))) {
+          return;
+        }
+      }
+    }
   }
 
   /** The record batch of a stored {@link BatchAppended} entry (a view), null for other events. */
@@ -197,13 +203,7 @@ public final class PartitionJournal {
   /** The stored entry {@code value} (a {@link BatchAppended}) with {@code batch} in place of its batch. */
   private static byte[] withBatch(byte[] value, byte[] batch) {
     JournalEntryCodec.Decoded d = JournalEntryCodec.decode(value);
-    BatchAppended old;
-    try {
-      old = BatchAppendedSerializer.read(d.payload());
-    } catch (java.io.NotSerializableException ex) {
-      throw new IllegalStateException("a stored batch entry cannot be read: " + ex.getMessage(), ex);
-    }
-    BatchAppended next = new BatchAppended(old.logAppendTime(), batch);
+    BatchAppended next = new BatchAppended(BatchAppendedSerializer.logAppendTime(d.payload()), batch);
     return JournalEntryCodec.encode(
         d.serializerId(), d.manifest(), d.writerUuid(), d.timestamp(), BatchAppendedSerializer.sizeOf(next),
         buf -> BatchAppendedSerializer.write(next, buf));

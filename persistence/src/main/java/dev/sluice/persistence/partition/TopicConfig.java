@@ -47,6 +47,13 @@ public record TopicConfig(
   public static final long DEFAULT_RETENTION_MS = 7L * 24 * 3600 * 1000;
   public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
   public static final double DEFAULT_MIN_CLEANABLE_DIRTY_RATIO = 0.5;
+
+  /** Compaction's settings, kept with the unenforced ones by name, and their defaults. */
+  private static final Map<String, String> COMPACTION_DEFAULTS =
+      Map.of(
+          DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS),
+          MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO),
+          MIN_COMPACTION_LAG_MS, "0");
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 1048588;
 
   /** Kafka topic settings accepted and stored, but not acted on by Sluice. */
@@ -106,34 +113,37 @@ public record TopicConfig(
     return cleanupPolicy.contains("delete");
   }
 
-  /** {@code delete.retention.ms}; the default for a value stored before it was checked that is not valid. */
   public long deleteRetentionMs() {
-    try {
-      return parseLong(DELETE_RETENTION_MS, unenforced.getOrDefault(DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS)), 0);
-    } catch (InvalidConfigException e) {
-      return DEFAULT_DELETE_RETENTION_MS;
-    }
+    return (long) storedCompactionSetting(DELETE_RETENTION_MS);
   }
 
   /** {@code min.compaction.lag.ms}: records newer than this are not compacted yet (default 0). */
   public long minCompactionLagMs() {
-    try {
-      return parseLong(MIN_COMPACTION_LAG_MS, unenforced.getOrDefault(MIN_COMPACTION_LAG_MS, "0"), 0);
-    } catch (InvalidConfigException e) {
-      return 0;
-    }
+    return (long) storedCompactionSetting(MIN_COMPACTION_LAG_MS);
   }
 
-  /** {@code min.cleanable.dirty.ratio}; the default for a value stored before it was checked that is not valid. */
   public double minCleanableDirtyRatio() {
+    return storedCompactionSetting(MIN_CLEANABLE_DIRTY_RATIO);
+  }
+
+  /**
+   * A compaction setting as stored, or its default: also for a value that is not valid, as
+   * these were stored unchecked before Sluice compacted.
+   */
+  private double storedCompactionSetting(String key) {
+    String value = unenforced.get(key);
     try {
-      return parseRatio(unenforced.getOrDefault(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO)));
+      return compactionSetting(key, value == null ? COMPACTION_DEFAULTS.get(key) : value);
     } catch (InvalidConfigException e) {
-      return DEFAULT_MIN_CLEANABLE_DIRTY_RATIO;
+      return compactionSetting(key, COMPACTION_DEFAULTS.get(key));
     }
   }
 
-  private static double parseRatio(String value) {
+  /** A compaction setting's value, checked: the ratio from 0 to 1, the times >= 0. */
+  private static double compactionSetting(String key, String value) {
+    if (!key.equals(MIN_CLEANABLE_DIRTY_RATIO)) {
+      return parseLong(key, value, 0);
+    }
     try {
       double r = Double.parseDouble(value.trim());
       if (r >= 0 && r <= 1) {
@@ -185,22 +195,8 @@ public record TopicConfig(
         case CLEANUP_POLICY -> policy = String.join(",", policies(value));
         // compaction's settings: kept with the others by name (checked when the config is built)
         // (a default value is not kept, so a config fed its own listing back stays equal)
-        case DELETE_RETENTION_MS -> {
-          if (parseLong(key, value, 0) == DEFAULT_DELETE_RETENTION_MS) {
-            other.remove(key);
-          } else {
-            other.put(key, value.trim());
-          }
-        }
-        case MIN_COMPACTION_LAG_MS -> {
-          if (parseLong(key, value, 0) == 0) {
-            other.remove(key);
-          } else {
-            other.put(key, value.trim());
-          }
-        }
-        case MIN_CLEANABLE_DIRTY_RATIO -> {
-          if (parseRatio(value) == DEFAULT_MIN_CLEANABLE_DIRTY_RATIO) {
+        case DELETE_RETENTION_MS, MIN_COMPACTION_LAG_MS, MIN_CLEANABLE_DIRTY_RATIO -> {
+          if (compactionSetting(key, value) == compactionSetting(key, COMPACTION_DEFAULTS.get(key))) {
             other.remove(key);
           } else {
             other.put(key, value.trim());
@@ -225,9 +221,7 @@ public record TopicConfig(
     out.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
     out.put(TIMESTAMP_TYPE, timestampType);
     out.put(CLEANUP_POLICY, cleanupPolicy);
-    out.putIfAbsent(DELETE_RETENTION_MS, Long.toString(DEFAULT_DELETE_RETENTION_MS));
-    out.putIfAbsent(MIN_CLEANABLE_DIRTY_RATIO, Double.toString(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO));
-    out.putIfAbsent(MIN_COMPACTION_LAG_MS, "0");
+    COMPACTION_DEFAULTS.forEach(out::putIfAbsent);
     return out;
   }
 

@@ -72,6 +72,14 @@ public final class BatchAppendedSerializer extends SerializerWithStringManifest 
     return b.slice();
   }
 
+  /** The log-append time of a v1 {@link BatchAppended}'s binary form, without copying its batch. */
+  public static long logAppendTime(ByteBuffer serialized) {
+    if (serialized.remaining() < HEADER || serialized.get(serialized.position()) != FORMAT_V1) {
+      throw new IllegalStateException("not a v1 BatchAppended (" + serialized.remaining() + " bytes)");
+    }
+    return serialized.getLong(serialized.position() + 1);
+  }
+
   /**
    * Reads a v1 {@link BatchAppended} from {@code buf} (its remaining bytes), copying the batch
    * once. The read side uses this straight on stored journal entries.
